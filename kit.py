@@ -1,0 +1,92 @@
+"""Set up convkit and run it: ``python3 kit.py lab`` or ``python3 kit.py test``.
+
+Both commands create (or reuse) the virtual environment ``.venv`` next to this file,
+install the pinned dependencies from ``pyproject.toml`` into it when they changed,
+and then either open the lessons in JupyterLab or run the whole test suite.
+Only the Python standard library is used here, so a fresh machine needs nothing
+but Python >= 3.10.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+EXTRAS = {"lab": "lab", "test": "lab,test"}
+
+
+def fail(message):
+    sys.exit(f"kit.py: {message}")
+
+
+def create_venv():
+    """Make .venv, or explain which system package is missing."""
+    if PYTHON.exists():
+        return
+    print(f"Creating the virtual environment {VENV} ...", flush=True)
+    try:
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    except Exception as error:  # ensurepip missing, e.g. Debian without python3-venv
+        fail(f"could not create {VENV}: {error}\n"
+             "On Debian or Ubuntu install the venv module first: "
+             "sudo apt-get install python3-venv (then delete .venv and run again).")
+
+
+def install(extras):
+    """pip-install convkit with ``extras`` unless the same set is already installed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / "convkit-installed.txt"
+    installed = stamp.read_text().split() if stamp.exists() else []
+    if wanted in installed:
+        return
+    print(f"Installing convkit[{extras}] and its pinned dependencies into .venv ...", flush=True)
+    command = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
+               "--quiet", "--editable", f"{ROOT}[{extras}]"]
+    if subprocess.call(command) != 0:
+        fail("pip install failed (see above). Check the network connection and run again.")
+    stamp.write_text("\n".join(installed + [wanted]) + "\n")
+
+
+def environment():
+    env = dict(os.environ)
+    env.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba_cache"))
+    return env
+
+
+def lab(args):
+    """Open the lessons in JupyterLab on this machine only (127.0.0.1)."""
+    command = [str(BIN / "jupyter"), "lab", "--ip=127.0.0.1", f"--notebook-dir={ROOT / 'notebooks'}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    return subprocess.call(command + args, env=environment(), cwd=ROOT)
+
+
+def test(args):
+    """Run the package tests and the lessons (nbval), then the CUDA simulator tests."""
+    env = environment()
+    pytest = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile"]
+    main = pytest + ["tests", "--ignore=tests/cudasim",
+                     "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+    code = subprocess.call(main + args, env=env, cwd=ROOT)
+    simulated = subprocess.call(pytest + ["tests/cudasim"] + args,
+                                env=dict(env, NUMBA_ENABLE_CUDASIM="1"), cwd=ROOT)
+    return code or simulated
+
+
+def main(argv):
+    if len(argv) < 1 or argv[0] not in EXTRAS:
+        fail("usage: python3 kit.py lab | test [extra pytest or jupyter arguments]")
+    if sys.version_info < (3, 10):
+        fail(f"convkit needs Python >= 3.10, this is {sys.version.split()[0]}")
+    create_venv()
+    install(EXTRAS[argv[0]])
+    return {"lab": lab, "test": test}[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

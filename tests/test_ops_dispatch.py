@@ -1,0 +1,106 @@
+"""convkit.ops picks the backend in use, and sends each cache back to the backend that made it."""
+import types
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from convkit import backends, ops
+from convkit.backends import numpy as ref
+from convkit.errors import BackendError
+
+
+@pytest.fixture
+def xwb(rng):
+    return (rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((2, 3, 3, 2)),
+            rng.standard_normal(2))
+
+
+def test_set_and_get_backend():
+    with backends.use_backend("numpy"):
+        backends.set_backend("numpy")
+        assert backends.get_backend() == "numpy"
+        assert backends.module() is ref
+
+
+def test_use_backend_restores_the_previous_one():
+    with backends.use_backend("numpy"):
+        with backends.use_backend("numpy") as name:
+            assert name == "numpy"
+        assert backends.get_backend() == "numpy"
+
+
+def test_unknown_backend_lists_the_available_ones():
+    with pytest.raises(BackendError) as info:
+        backends.set_backend("tpu")
+    message = str(info.value)
+    assert "'tpu'" in message and "'numpy'" in message and "available here" in message
+    assert "numpy" in backends.available()
+
+
+def test_forward_returns_a_cache_naming_backend_and_output_shape(xwb):
+    with backends.use_backend("numpy"):
+        out, cache = ops.conv_forward(*xwb, stride=1, pad=1)
+    assert isinstance(cache, tuple)
+    assert cache.backend == "numpy" and cache.op == "conv_forward"
+    assert cache.out_shape == out.shape == (2, 2, 5, 5)
+    expected, _ = ref.conv_forward(*xwb, 1, 1, 1)
+    assert_array_equal(out, expected)
+
+
+def _fake_backend(calls):
+    """A backend module whose conv ops only record that they ran."""
+    def conv_forward(x, w, b, stride, pad, dilation):
+        calls.append("forward")
+        return np.zeros((x.shape[0], w.shape[0], 1, 1)), "fake cache"
+
+    def conv_backward(dout, cache):
+        calls.append(("backward", cache))
+        return "dx", "dw", "db"
+
+    return types.SimpleNamespace(unavailable=lambda: None, conv_forward=conv_forward,
+                                 conv_backward=conv_backward)
+
+
+def test_backward_runs_on_the_backend_that_made_the_cache(monkeypatch, xwb):
+    calls = []
+    monkeypatch.setitem(backends._modules, "cpu", _fake_backend(calls))
+    x, w, b = xwb
+    with backends.use_backend("numpy"):
+        out, numpy_cache = ops.conv_forward(x, w, b)
+    with backends.use_backend("cpu"):
+        fake_out, fake_cache = ops.conv_forward(x, w, b, stride=2)
+        grads = ops.conv_backward(np.ones_like(out), numpy_cache)
+    assert calls == ["forward"]
+    assert fake_cache.backend == "cpu" and fake_cache.out_shape == (2, 2, 1, 1)
+    expected = ref.conv_backward(np.ones_like(out), ref.conv_forward(x, w, b)[1])
+    for grad, want in zip(grads, expected):
+        assert_array_equal(grad, want)
+    with backends.use_backend("numpy"):
+        assert ops.conv_backward(np.zeros_like(fake_out), fake_cache) == ("dx", "dw", "db")
+    assert calls == ["forward", ("backward", "fake cache")]
+
+
+def test_numpy_scalar_hyperparameters_keep_float32(rng):
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    with backends.use_backend("numpy"):
+        out, _ = ops.dropout_forward(x, np.float64(0.5), seed=np.int64(1))
+        _, dscores = ops.svm_loss(x, np.array([0, 1, 2, 3]), delta=np.float64(1.0))
+        w = x.copy()
+        ops.adam_update(w, x, np.zeros_like(x), np.zeros_like(x), np.int64(1), np.float64(0.1))
+    assert out.dtype == dscores.dtype == w.dtype == np.float32
+
+
+def test_losses_updates_and_array_functions_pass_through():
+    with backends.use_backend("numpy"):
+        loss, dscores = ops.softmax_loss(np.zeros((2, 4)), np.array([0, 3]))
+        w = np.array([1.0, -2.0])
+        assert ops.sgd_update(w, np.array([0.5, 0.25]), lr=0.1) is None
+        a = ops.asarray([1, 2], dtype=np.float32)
+        assert ops.zeros((2,), np.float32).dtype == np.float32
+        assert ops.sum_squares(a) == 5.0
+        assert_array_equal(ops.to_numpy(a), [1, 2])
+        assert_array_equal(ops.argmax_rows(np.array([[0.0, 1.0], [2.0, 1.0]])), [1, 0])
+    assert loss == pytest.approx(np.log(4))
+    assert dscores.shape == (2, 4)
+    assert_array_equal(w, [0.95, -2.025])
