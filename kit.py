@@ -38,18 +38,18 @@ def create_venv():
 
 
 def install(extras):
-    """pip-install convkit with ``extras`` unless the same set is already installed."""
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    """pip-install convkit with ``extras`` unless they are installed from this pyproject.toml."""
+    pins = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / "convkit-installed.txt"
-    installed = stamp.read_text().split() if stamp.exists() else []
-    if wanted in installed:
+    done = stamp.read_text().split() if stamp.exists() and stamp.read_text().startswith(pins) else [pins]
+    if set(extras.split(",")) <= set(done[1:]):
         return
     print(f"Installing convkit[{extras}] and its pinned dependencies into .venv ...", flush=True)
     command = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check",
                "--quiet", "--editable", f"{ROOT}[{extras}]"]
     if subprocess.call(command) != 0:
         fail("pip install failed (see above). Check the network connection and run again.")
-    stamp.write_text("\n".join(installed + [wanted]) + "\n")
+    stamp.write_text(" ".join(done + extras.split(",")) + "\n")
 
 
 def environment():
