@@ -70,8 +70,7 @@ def test(args):
     """Run the package tests and the lessons (nbval), then the CUDA simulator tests."""
     env = environment()
     pytest = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile"]
-    main = pytest + ["tests", "--ignore=tests/cudasim",
-                     "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+    main = pytest + ["tests", "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
     code = subprocess.call(main + args, env=env, cwd=ROOT)
     simulated = subprocess.call(pytest + ["tests/cudasim"] + args,
                                 env=dict(env, NUMBA_ENABLE_CUDASIM="1"), cwd=ROOT)

@@ -2,8 +2,13 @@
 
 Other test files import them: ``from conftest import random_conv_cases, conv_inputs``.
 """
+import os
+
 import numpy as np
 import pytest
+
+# tests/cudasim needs NUMBA_ENABLE_CUDASIM=1 before numba starts: kit.py runs it in a process of its own.
+collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
 
 
 def random_conv_cases(n, seed=0):

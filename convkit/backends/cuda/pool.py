@@ -1,0 +1,201 @@
+"""Pooling layers (max, average, L2) over size x size windows, no padding.
+
+Forward: one thread per output value reads its window. Backward: one thread
+per input value gathers from every window that covers it (windows overlap when
+stride < size), so no two threads write to the same place. Max pooling
+remembers which element of each window won (the first max in row-major order).
+"""
+import math
+
+import numpy as np
+from numba import cuda
+
+from .device import THREADS, blocks, empty, numpy_boundary
+
+
+@cuda.jit(cache=True)
+def max_pool_kernel(x, out, winner, size, stride):
+    """out[n, c, ho, wo] = max of the window; winner = i*size + j of its first max."""
+    index = cuda.grid(1)
+    N, C, Ho, Wo = out.shape
+    if index >= out.size:
+        return
+    n = index // (C * Ho * Wo)
+    c = index // (Ho * Wo) % C
+    ho = index // Wo % Ho
+    wo = index % Wo
+    best = x[n, c, ho * stride, wo * stride]
+    best_at = 0
+    for i in range(size):
+        for j in range(size):
+            value = x[n, c, ho * stride + i, wo * stride + j]
+            if value > best:
+                best = value
+                best_at = i * size + j
+    out[n, c, ho, wo] = best
+    winner[n, c, ho, wo] = best_at
+
+
+@cuda.jit(cache=True)
+def avg_pool_kernel(x, out, size, stride, scale):
+    """out[n, c, ho, wo] = scale * sum of the window (scale = 1 / size**2)."""
+    index = cuda.grid(1)
+    N, C, Ho, Wo = out.shape
+    if index >= out.size:
+        return
+    n = index // (C * Ho * Wo)
+    c = index // (Ho * Wo) % C
+    ho = index // Wo % Ho
+    wo = index % Wo
+    total = x.dtype.type(0)
+    for i in range(size):
+        for j in range(size):
+            total += x[n, c, ho * stride + i, wo * stride + j]
+    out[n, c, ho, wo] = total * scale
+
+
+@cuda.jit(cache=True)
+def l2_pool_kernel(x, out, size, stride):
+    """out[n, c, ho, wo] = sqrt(sum of the squares of the window)."""
+    index = cuda.grid(1)
+    N, C, Ho, Wo = out.shape
+    if index >= out.size:
+        return
+    n = index // (C * Ho * Wo)
+    c = index // (Ho * Wo) % C
+    ho = index // Wo % Ho
+    wo = index % Wo
+    total = x.dtype.type(0)
+    for i in range(size):
+        for j in range(size):
+            value = x[n, c, ho * stride + i, wo * stride + j]
+            total += value * value
+    out[n, c, ho, wo] = math.sqrt(total)
+
+
+@cuda.jit(cache=True)
+def max_pool_backward_kernel(dout, winner, dx, size, stride):
+    """dx[n, c, h, w] = sum of dout over the windows covering (h, w) that it won."""
+    index = cuda.grid(1)
+    N, C, H, W = dx.shape
+    Ho = dout.shape[2]
+    Wo = dout.shape[3]
+    if index >= dx.size:
+        return
+    n = index // (C * H * W)
+    c = index // (H * W) % C
+    h = index // W % H
+    w = index % W
+    total = dx.dtype.type(0)
+    ho_first = 0 if h < size else (h - size) // stride + 1
+    wo_first = 0 if w < size else (w - size) // stride + 1
+    for ho in range(ho_first, min(Ho, h // stride + 1)):
+        for wo in range(wo_first, min(Wo, w // stride + 1)):
+            if winner[n, c, ho, wo] == (h - ho * stride) * size + (w - wo * stride):
+                total += dout[n, c, ho, wo]
+    dx[n, c, h, w] = total
+
+
+@cuda.jit(cache=True)
+def avg_pool_backward_kernel(dout, dx, size, stride, scale):
+    """dx[n, c, h, w] = scale * sum of dout over the windows covering (h, w)."""
+    index = cuda.grid(1)
+    N, C, H, W = dx.shape
+    Ho = dout.shape[2]
+    Wo = dout.shape[3]
+    if index >= dx.size:
+        return
+    n = index // (C * H * W)
+    c = index // (H * W) % C
+    h = index // W % H
+    w = index % W
+    total = dx.dtype.type(0)
+    ho_first = 0 if h < size else (h - size) // stride + 1
+    wo_first = 0 if w < size else (w - size) // stride + 1
+    for ho in range(ho_first, min(Ho, h // stride + 1)):
+        for wo in range(wo_first, min(Wo, w // stride + 1)):
+            total += dout[n, c, ho, wo]
+    dx[n, c, h, w] = total * scale
+
+
+@cuda.jit(cache=True)
+def l2_pool_backward_kernel(dout, x, out, dx, size, stride):
+    """dx[n, c, h, w] = sum over the windows covering (h, w) of dout * x / out (0 where out == 0)."""
+    index = cuda.grid(1)
+    N, C, H, W = dx.shape
+    Ho = dout.shape[2]
+    Wo = dout.shape[3]
+    if index >= dx.size:
+        return
+    n = index // (C * H * W)
+    c = index // (H * W) % C
+    h = index // W % H
+    w = index % W
+    total = dx.dtype.type(0)
+    ho_first = 0 if h < size else (h - size) // stride + 1
+    wo_first = 0 if w < size else (w - size) // stride + 1
+    for ho in range(ho_first, min(Ho, h // stride + 1)):
+        for wo in range(wo_first, min(Wo, w // stride + 1)):
+            if out[n, c, ho, wo] != 0:
+                total += dout[n, c, ho, wo] * x[n, c, h, w] / out[n, c, ho, wo]
+    dx[n, c, h, w] = total
+
+
+def _pooled(x, size, stride):
+    N, C, H, W = x.shape
+    return empty((N, C, (H - size) // stride + 1, (W - size) // stride + 1), x.dtype)
+
+
+@numpy_boundary()
+def max_pool_forward(x, size=2, stride=2):
+    """Max pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - size)/stride + 1; cache."""
+    out = _pooled(x, size, stride)
+    winner = empty(out.shape, np.int32)
+    max_pool_kernel[blocks(out.size), THREADS](x, out, winner, size, stride)
+    return out, (x.shape, winner, size, stride)
+
+
+@numpy_boundary()
+def max_pool_backward(dout, cache):
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window's gradient goes to its first max."""
+    shape, winner, size, stride = cache
+    dx = empty(shape, dout.dtype)
+    max_pool_backward_kernel[blocks(dx.size), THREADS](dout, winner, dx, size, stride)
+    return dx
+
+
+@numpy_boundary()
+def avg_pool_forward(x, size=2, stride=2):
+    """Average pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), cache."""
+    out = _pooled(x, size, stride)
+    avg_pool_kernel[blocks(out.size), THREADS](x, out, size, stride, x.dtype.type(1 / size**2))
+    return out, (x.shape, size, stride)
+
+
+@numpy_boundary()
+def avg_pool_backward(dout, cache):
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window shares its gradient equally."""
+    shape, size, stride = cache
+    dx = empty(shape, dout.dtype)
+    avg_pool_backward_kernel[blocks(dx.size), THREADS](dout, dx, size, stride, dout.dtype.type(1 / size**2))
+    return dx
+
+
+@numpy_boundary()
+def l2_pool_forward(x, size=2, stride=2):
+    """L2 pooling (NCHW): out = sqrt(sum of the squares of the window).
+
+    x (N, C, H, W) -> out (N, C, Ho, Wo), cache.
+    """
+    out = _pooled(x, size, stride)
+    l2_pool_kernel[blocks(out.size), THREADS](x, out, size, stride)
+    return out, (x, out, size, stride)
+
+
+@numpy_boundary()
+def l2_pool_backward(dout, cache):
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W) = dout * x / out per window (0 where out == 0)."""
+    x, out, size, stride = cache
+    dx = empty(x.shape, x.dtype)
+    l2_pool_backward_kernel[blocks(dx.size), THREADS](dout, x, out, dx, size, stride)
+    return dx

@@ -1,0 +1,37 @@
+"""ReLU layer: max(0, x) elementwise, on arrays of any shape."""
+from numba import cuda
+
+from .device import THREADS, blocks, empty, flat, numpy_boundary
+
+
+@cuda.jit(cache=True)
+def relu_kernel(x, out):
+    """out[i] = max(0, x[i])."""
+    i = cuda.grid(1)
+    if i < x.size:
+        out[i] = x[i] if x[i] > 0 else 0
+
+
+@cuda.jit(cache=True)
+def relu_backward_kernel(dout, x, dx):
+    """dx[i] = dout[i] where x[i] > 0, else 0."""
+    i = cuda.grid(1)
+    if i < x.size:
+        dx[i] = dout[i] if x[i] > 0 else 0
+
+
+@numpy_boundary()
+def relu_forward(x):
+    """ReLU: x (any shape) -> out (same shape) = max(0, x), cache."""
+    out = empty(x.shape, x.dtype)
+    relu_kernel[blocks(x.size), THREADS](flat(x), flat(out))
+    return out, (x,)
+
+
+@numpy_boundary()
+def relu_backward(dout, cache):
+    """dout (shape of x) -> dx: dout where x > 0, else 0."""
+    x, = cache
+    dx = empty(x.shape, x.dtype)
+    relu_backward_kernel[blocks(x.size), THREADS](flat(dout), flat(x), flat(dx))
+    return dx

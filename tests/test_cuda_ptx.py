@@ -1,0 +1,68 @@
+"""Every CUDA kernel compiles to PTX for real GPUs, without needing one.
+
+numba.cuda.compile_ptx runs the whole compiler (typing, LLVM, NVVM) for a
+given compute capability: A100 (8.0) and H100 (9.0), for float32 and float64.
+"""
+import importlib
+import pkgutil
+from types import SimpleNamespace
+from unittest import mock
+
+import pytest
+
+pytest.importorskip("numba_cuda", reason='needs numba-cuda: pip install "convkit[cuda]"')
+
+from convkit.backends import cuda as cuda_backend  # noqa: E402
+from convkit.backends.cuda.availability import simulated  # noqa: E402
+
+if simulated():
+    pytest.skip("compiling to PTX needs the real numba.cuda, not the simulator",
+                allow_module_level=True)
+
+import numba.cuda.dispatcher  # noqa: E402
+from numba import cuda  # noqa: E402
+
+from convkit.backends.cuda import dropout  # noqa: E402
+from convkit.backends.cuda.kernels import KERNELS  # noqa: E402
+
+CAPABILITIES = [(8, 0), (9, 0)]
+# numba's xoroshiro128p_uniform_float32 converts its random bits through float64
+USES_FLOAT64 = {dropout.dropout_kernel}
+
+
+def compile_ptx(kernel, signature, cc):
+    """PTX of kernel for one signature and compute capability.
+
+    Compiling a kernel that calls a device function (such as numba's random
+    generators) asks the driver for the current GPU's compute capability; with
+    no GPU here, answer with the one being compiled for.
+    """
+    gpu = SimpleNamespace(compute_capability=cc)
+    with mock.patch.object(numba.cuda.dispatcher, "get_current_device", lambda: gpu):
+        ptx, _ = cuda.compile_ptx(kernel, signature, cc=cc)
+    return ptx
+
+
+@pytest.mark.parametrize("kernel, signatures", KERNELS, ids=[k.__name__ for k, _ in KERNELS])
+def test_kernel_compiles_to_ptx(kernel, signatures):
+    float32_signature, _ = signatures
+    for cc in CAPABILITIES:
+        for signature in signatures:
+            ptx = compile_ptx(kernel, signature, cc)
+            assert f".target sm_{cc[0]}{cc[1]}" in ptx
+            assert ".entry" in ptx
+            if signature == float32_signature and kernel not in USES_FLOAT64:
+                assert ".f64" not in ptx, "the float32 kernel computes in float64"
+
+
+def test_every_kernel_of_the_backend_is_listed():
+    listed = {kernel for kernel, _ in KERNELS}
+    defined = set()
+    for module_info in pkgutil.iter_modules(cuda_backend.__path__):
+        module = importlib.import_module(f"{cuda_backend.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if (isinstance(value, numba.cuda.dispatcher.CUDADispatcher)
+                    and value.py_func.__module__ == module.__name__):
+                defined.add(value)
+    assert len(defined) >= 30
+    assert defined == listed, sorted(k.__name__ for k in defined ^ listed)
