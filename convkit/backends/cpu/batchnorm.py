@@ -1,0 +1,106 @@
+"""Batch normalization, for (N, D) features and for spatial (N, C, H, W) volumes.
+
+Both are handled as a volume (N, C, L): features are (N, D, 1), a spatial
+batch is (N, C, H*W), and each channel c is normalized over N and L.
+The kernels run in parallel over channels and sum in float64.
+"""
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def _batch_stats(x, mean, var):
+    """mean[c], var[c]: mean and biased variance of x[:, c, :]."""
+    N, C, L = x.shape
+    for c in prange(C):
+        total = 0.0
+        for n in range(N):
+            for i in range(L):
+                total += x[n, c, i]
+        mu = total / (N * L)
+        squares = 0.0
+        for n in range(N):
+            for i in range(L):
+                squares += (x[n, c, i] - mu) ** 2
+        mean[c] = mu
+        var[c] = squares / (N * L)
+
+
+@njit(parallel=True, cache=True)
+def _normalize(x, mean, inv_std, gamma, beta, out):
+    """out = gamma * (x - mean) * inv_std + beta, per channel."""
+    N, C, L = x.shape
+    for c in prange(C):
+        for n in range(N):
+            for i in range(L):
+                out[n, c, i] = gamma[c] * ((x[n, c, i] - mean[c]) * inv_std[c]) + beta[c]
+
+
+@njit(parallel=True, cache=True)
+def _normalize_grad(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
+    """dgamma, dbeta and dx of _normalize; with train, mean and var came from this batch."""
+    N, C, L = x.shape
+    m = N * L
+    for c in prange(C):
+        sum_d = 0.0
+        sum_dxhat = 0.0
+        for n in range(N):
+            for i in range(L):
+                sum_d += dout[n, c, i]
+                sum_dxhat += dout[n, c, i] * (x[n, c, i] - mean[c]) * inv_std[c]
+        dbeta[c] = sum_d
+        dgamma[c] = sum_dxhat
+        scale = gamma[c] * inv_std[c]
+        for n in range(N):
+            for i in range(L):
+                if train:
+                    xhat = (x[n, c, i] - mean[c]) * inv_std[c]
+                    dx[n, c, i] = scale * (dout[n, c, i] - sum_d / m - xhat * sum_dxhat / m)
+                else:
+                    dx[n, c, i] = scale * dout[n, c, i]
+
+
+def _as_volume(a):
+    """(N, D) -> (N, D, 1) and (N, C, H, W) -> (N, C, H*W), C-contiguous."""
+    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+
+
+def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, momentum=0.9, eps=1e-5):
+    """Normalize each feature to zero mean and unit variance, then scale and shift.
+
+    x: (N, D), or (N, C, H, W) normalized per channel over N, H and W;
+    gamma, beta, running_mean, running_var: (D,) or (C,).
+    Train mode uses the batch statistics (biased variance) and updates
+    running = momentum * running + (1 - momentum) * batch_stat in place;
+    eval mode uses the running statistics. Returns out (shape of x) and a cache.
+    Matches convkit.backends.numpy.batchnorm_forward.
+    """
+    volume = _as_volume(x)
+    if train:
+        mean = np.empty(volume.shape[1], x.dtype)
+        var = np.empty(volume.shape[1], x.dtype)
+        _batch_stats(volume, mean, var)
+        running_mean *= momentum
+        running_mean += (1 - momentum) * mean
+        running_var *= momentum
+        running_var += (1 - momentum) * var
+    else:
+        mean, var = running_mean.copy(), running_var
+    inv_std = 1 / np.sqrt(var + eps)
+    out = np.empty_like(volume)
+    _normalize(volume, mean, inv_std, gamma, beta, out)
+    return out.reshape(x.shape), (volume, mean, inv_std, gamma.copy(), train, x.shape)
+
+
+def batchnorm_backward(dout, cache):
+    """Gradients of batchnorm_forward.
+
+    dout: shape of x. Returns dx (shape of x), dgamma and dbeta ((D,) or (C,)).
+    Matches convkit.backends.numpy.batchnorm_backward.
+    """
+    volume, mean, inv_std, gamma, train, shape = cache
+    dx = np.empty_like(volume)
+    dgamma = np.empty_like(gamma)
+    dbeta = np.empty_like(gamma)
+    _normalize_grad(_as_volume(dout), volume, mean, inv_std, gamma, train, dx, dgamma, dbeta)
+    return dx.reshape(shape), dgamma, dbeta

@@ -1,0 +1,121 @@
+"""Convolutional layer: im2col + one BLAS matrix product per slice of the batch (NCHW arrays).
+
+The batch is cut into slices of a few images and the worker threads take
+slices in turn (threads.parallel_map), each running its slice from start to
+end while the slice sits in that core's cache.  For a slice of n images,
+with R = C*HH*WW and L = Ho*Wo:
+
+Forward:  cols = im2col(padded x slice)          (R + 1, n*L), last row ones
+          rows = [w | b] @ cols                    (K, n*L): the bias rides along
+          out slice = rows reordered to (n, K, Ho, Wo)
+Backward: drows = dout slice reordered to (K, n*L)
+          [dw | db]^T += cols @ drows.T            (the ones row sums dout into db)
+          dx slice = col2im(w.T @ drows)
+
+A slice is one image when an image has COLUMNS output positions or more (the
+product then writes straight into out); smaller images are grouped until
+they do, since BLAS runs below its best on narrow matrices, as long as every
+thread still gets two slices or more to balance the load.  The backward
+pass rebuilds the columns rather than keeping the forward's: a fresh array of
+many megabytes per call costs more in page faults than im2col does, so every
+large temporary is a scratch buffer reused by later calls (workspace.py).
+"""
+import math
+
+import numpy as np
+
+from . import im2col
+from .threads import get_num_threads, parallel_map
+from .workspace import scratch
+
+COLUMNS = 512
+
+
+class _Conv:
+    """The sizes of one convolution, and its slices of the batch."""
+
+    def __init__(self, x, w, S, P, D):
+        self.N, self.C, self.H, self.W = x.shape
+        self.K, _, self.HH, self.WW = w.shape
+        self.S, self.P, self.D = S, P, D
+        self.Ho = (self.H + 2 * P - D * (self.HH - 1) - 1) // S + 1
+        self.Wo = (self.W + 2 * P - D * (self.WW - 1) - 1) // S + 1
+        self.Hp, self.Wp = self.H + 2 * P, self.W + 2 * P
+        self.R, self.L = self.C * self.HH * self.WW, self.Ho * self.Wo
+        self.dtype = x.dtype
+        per = max(1, min(math.ceil(COLUMNS / self.L), self.N // (2 * get_num_threads())))
+        self.slices = [(start, min(start + per, self.N)) for start in range(0, self.N, per)]
+
+    def columns(self, x):
+        """The columns (R + 1, n*L) of the n images x (n, C, H, W), ones in the last row."""
+        xp = scratch("conv padded", (x.shape[0], self.C, self.Hp * self.Wp), self.dtype)
+        im2col.pad(x, xp, self.P)
+        cols = scratch("conv cols", (self.R + 1, x.shape[0] * self.L), self.dtype)
+        im2col.im2col(xp, cols, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
+        return cols
+
+    def add_columns(self, dcols, dx):
+        """dx (n, C, H, W) = col2im(dcols): the input gradient of columns()."""
+        dxp = scratch("conv padded", (dx.shape[0], self.C, self.Hp * self.Wp), self.dtype)
+        im2col.col2im(dcols, dxp, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
+        im2col.unpad(dxp, dx, self.P)
+
+    def images(self, rows):
+        """rows (K, n*L) seen as the n images (n, K, Ho, Wo) they hold."""
+        return rows.reshape(self.K, -1, self.Ho, self.Wo).transpose(1, 0, 2, 3)
+
+
+def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
+    """Convolve K filters over a batch of input volumes.
+
+    x: (N, C, H, W); w: (K, C, HH, WW); b: (K,); stride S, padding P, dilation D.
+    Returns out (N, K, Ho, Wo), Ho = (H + 2P - D*(HH-1) - 1)/S + 1 (Wo likewise), and a cache.
+    Matches convkit.backends.numpy.conv_forward.
+    """
+    x = np.ascontiguousarray(x)
+    conv = _Conv(x, w, stride, pad, dilation)
+    K, L = conv.K, conv.L
+    wb = np.concatenate([w.reshape(K, conv.R), b.reshape(K, 1)], axis=1)
+    out = np.empty((conv.N, K, conv.Ho, conv.Wo), x.dtype)
+
+    def forward_slice(images):
+        start, stop = images
+        cols = conv.columns(x[start:stop])
+        if stop - start == 1:
+            np.matmul(wb, cols, out=out[start].reshape(K, L))
+        else:
+            rows = scratch("conv rows", (K, (stop - start) * L), x.dtype)
+            np.matmul(wb, cols, out=rows)
+            out[start:stop] = conv.images(rows)
+
+    parallel_map(forward_slice, conv.slices)
+    return out, (x, w, conv)
+
+
+def conv_backward(dout, cache):
+    """Gradients of conv_forward: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    Matches convkit.backends.numpy.conv_backward.
+    """
+    x, w, conv = cache
+    K, L, R = conv.K, conv.L, conv.R
+    dout = np.ascontiguousarray(dout)
+    w_t = np.ascontiguousarray(w.reshape(K, R).T)
+    dx = np.empty_like(x)
+
+    def backward_slice(images):
+        start, stop = images
+        if stop - start == 1:
+            drows = dout[start].reshape(K, L)
+        else:
+            drows = scratch("conv rows", (K, (stop - start) * L), x.dtype)
+            conv.images(drows)[...] = dout[start:stop]
+        cols = conv.columns(x[start:stop])
+        dwb_t = cols @ drows.T
+        dcols = scratch("conv dcols", (R, (stop - start) * L), x.dtype)
+        np.matmul(w_t, drows, out=dcols)
+        conv.add_columns(dcols, dx[start:stop])
+        return dwb_t
+
+    dwb = sum(parallel_map(backward_slice, conv.slices)).T
+    return dx, np.ascontiguousarray(dwb[:, :R]).reshape(w.shape), dwb[:, R].copy()

@@ -1,0 +1,68 @@
+"""Classifier losses on class scores: softmax (cross-entropy) and multiclass SVM.
+
+One row of scores per image; each kernel walks the rows in parallel and
+writes that row of dscores, and the loss is the mean of the row losses.
+"""
+import numpy as np
+from numba import njit, prange
+
+
+@njit(parallel=True, cache=True)
+def _softmax(scores, y, dscores, row_loss):
+    N, C = scores.shape
+    for i in prange(N):
+        top = scores[i].max()
+        total = 0.0
+        for j in range(C):
+            total += np.exp(scores[i, j] - top)
+        for j in range(C):
+            dscores[i, j] = np.exp(scores[i, j] - top) / total / N
+        dscores[i, y[i]] -= 1.0 / N
+        row_loss[i] = np.log(total) - (scores[i, y[i]] - top)
+
+
+@njit(parallel=True, cache=True)
+def _svm(scores, y, delta, dscores, row_loss):
+    N, C = scores.shape
+    for i in prange(N):
+        correct = scores[i, y[i]]
+        loss = 0.0
+        wrong = 0
+        for j in range(C):
+            margin = scores[i, j] - correct + delta
+            if j != y[i] and margin > 0:
+                loss += margin
+                wrong += 1
+                dscores[i, j] = 1.0 / N
+            else:
+                dscores[i, j] = 0
+        dscores[i, y[i]] = -wrong / N
+        row_loss[i] = loss
+
+
+def softmax_loss(scores, y):
+    """Softmax cross-entropy loss, averaged over the batch.
+
+    scores: (N, C) class scores; y: (N,) integer labels in [0, C).
+    Returns loss (a Python float) and dscores (N, C).
+    Matches convkit.backends.numpy.softmax_loss.
+    """
+    scores = np.ascontiguousarray(scores)
+    dscores = np.empty_like(scores)
+    row_loss = np.empty(scores.shape[0])
+    _softmax(scores, np.ascontiguousarray(y, dtype=np.int64), dscores, row_loss)
+    return float(row_loss.mean()), dscores
+
+
+def svm_loss(scores, y, delta=1.0):
+    """Multiclass SVM (hinge) loss, sum over j != y_i of max(0, s_j - s_{y_i} + delta), averaged.
+
+    scores: (N, C); y: (N,) integer labels in [0, C).
+    Returns loss (a Python float) and dscores (N, C).
+    Matches convkit.backends.numpy.svm_loss.
+    """
+    scores = np.ascontiguousarray(scores)
+    dscores = np.empty_like(scores)
+    row_loss = np.empty(scores.shape[0])
+    _svm(scores, np.ascontiguousarray(y, dtype=np.int64), float(delta), dscores, row_loss)
+    return float(row_loss.mean()), dscores

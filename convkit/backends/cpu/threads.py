@@ -1,0 +1,82 @@
+"""How many threads the CPU kernels use, and how they share the cores with BLAS.
+
+Two kinds of parallel work run here:
+
+- Numba's ``prange`` loops (pooling, ReLU, batchnorm, ...), on Numba's own
+  threads.  The kit selects Numba's ``workqueue`` threading layer, whose idle
+  threads sleep.  With the default OpenMP layer, idle threads keep spinning for
+  a while after each loop, taking the cores from the BLAS and worker threads
+  that run next; on a 2-core machine that made 2 threads slower than 1 (stalls
+  of multiples of the 4 ms scheduler tick).  A layer chosen with the
+  NUMBA_THREADING_LAYER environment variable is left alone.  (workqueue does
+  not allow parallel kernels to be called from several Python threads at once;
+  the kit calls them from one.)
+- The convolution, which mixes Numba kernels and BLAS matrix products.  It
+  cuts the batch into slices and ``parallel_map`` hands them to worker threads,
+  each running its slice from start to end (im2col, matrix product, ...) while
+  the slice sits in that core's cache; BLAS runs on one thread inside each
+  worker (see blas.py), so there is one busy thread per core.
+
+Both use ``get_num_threads()`` threads: by default the number of cores,
+capped by NUMBA_NUM_THREADS, changed at run time with ``set_num_threads``.
+"""
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+
+from . import blas
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"
+
+_state = {"threads": numba.config.NUMBA_NUM_THREADS, "pool": None}
+
+
+def set_num_threads(n):
+    """Run the CPU kernels on n threads, 1 <= n <= NUMBA_NUM_THREADS (by default the number of cores)."""
+    limit = numba.config.NUMBA_NUM_THREADS
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
+        raise ValueError(f"set_num_threads needs an int from 1 to {limit} (NUMBA_NUM_THREADS), got {n!r}")
+    numba.set_num_threads(n)
+    _state["threads"] = n
+
+
+def get_num_threads():
+    """The number of threads the CPU kernels run on."""
+    return _state["threads"]
+
+
+def _pool():
+    if _state["pool"] is None:
+        workers = max(numba.config.NUMBA_NUM_THREADS - 1, 1)
+        _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="convkit")
+    return _state["pool"]
+
+
+def parallel_map(task, items):
+    """[task(item) for item in items], computed by get_num_threads() threads, BLAS on one thread each.
+
+    The calling thread is one of the workers; each worker takes the next
+    item not yet taken, so a worker slowed down by other programs simply
+    takes fewer.  task must release the GIL for its heavy work (NumPy's
+    matrix products and ``nogil`` Numba kernels do).
+    """
+    items = list(items)
+    results = [None] * len(items)
+    counter = itertools.count()
+
+    def work():
+        while (i := next(counter)) < len(items):
+            results[i] = task(items[i])
+
+    others = min(get_num_threads(), len(items)) - 1
+    with blas.one_thread():
+        futures = [_pool().submit(work) for _ in range(others)]
+        try:
+            work()
+        finally:
+            for future in futures:
+                future.result()
+    return results

@@ -1,0 +1,390 @@
+"""The Numba CPU backend against the NumPy reference: every op, forward and backward.
+
+Random shapes and hyperparameters, odd ones included (non-square inputs,
+rectangular filters, stride 2 and 3, padding up to 3, F = 1 and 7, C = 1,
+dilation 2, batch 1), in float32 (to 1e-4 relative) and float64 (to 1e-10).
+"""
+import numpy as np
+import pytest
+
+from convkit import ops
+from convkit.backends import cpu, use_backend
+from convkit.backends import numpy as ref
+from convkit.backends.cpu import im2col
+from convkit.gradcheck import check_op
+
+TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
+DTYPES = [np.float32, np.float64]
+
+
+def assert_close(actual, expected, dtype):
+    """max |actual - expected| <= tolerance * max |expected| (relative to the array's scale)."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape
+    assert actual.dtype == expected.dtype == dtype
+    scale = max(np.abs(expected).max(initial=0.0), 1e-30)
+    assert np.abs(actual - expected).max(initial=0.0) <= TOLERANCE[dtype] * scale
+
+
+def random_array(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def conv_cases(n, seed):
+    """n random conv settings that fit exactly: dicts of x_shape, w_shape, stride, pad, dilation."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < n:
+        N, C, K = rng.integers(1, 4), rng.choice([1, 2, 3, 5]), rng.integers(1, 6)
+        HH, WW = rng.choice([1, 2, 3, 5, 7], size=2)
+        S, P, D = rng.integers(1, 4), rng.integers(0, 4), rng.choice([1, 1, 2])
+        Ho, Wo = rng.integers(1, 6, size=2)
+        H = (Ho - 1) * S + D * (HH - 1) + 1 - 2 * P
+        W = (Wo - 1) * S + D * (WW - 1) + 1 - 2 * P
+        if H >= 1 and W >= 1:
+            cases.append(dict(x_shape=(N, C, H, W), w_shape=(K, C, HH, WW),
+                              stride=S, pad=P, dilation=D))
+    return [{key: tuple(map(int, v)) if isinstance(v, tuple) else int(v) for key, v in c.items()}
+            for c in cases]
+
+
+CONV_CASES = conv_cases(56, seed=1) + [
+    dict(x_shape=(1, 1, 7, 7), w_shape=(1, 1, 7, 7), stride=1, pad=3, dilation=1),
+    dict(x_shape=(2, 3, 11, 8), w_shape=(4, 3, 1, 1), stride=3, pad=0, dilation=1),
+    dict(x_shape=(1, 2, 9, 13), w_shape=(3, 2, 3, 3), stride=2, pad=1, dilation=2),
+    dict(x_shape=(2, 1, 5, 6), w_shape=(2, 1, 2, 3), stride=1, pad=3, dilation=1),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv_matches_reference(case, dtype):
+    rng = np.random.default_rng(7)
+    x = random_array(rng, case["x_shape"], dtype)
+    w = random_array(rng, case["w_shape"], dtype)
+    b = random_array(rng, case["w_shape"][:1], dtype)
+    settings = case["stride"], case["pad"], case["dilation"]
+    out, cache = cpu.conv_forward(x, w, b, *settings)
+    expected, ref_cache = ref.conv_forward(x, w, b, *settings)
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, out.shape, dtype)
+    for grad, expected in zip(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache)):
+        assert_close(grad, expected, dtype)
+
+
+def local_cases(n, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(n):
+        N, C, K = rng.integers(1, 3), rng.integers(1, 4), rng.integers(1, 4)
+        HH, WW = rng.choice([1, 2, 3], size=2)
+        S, P = rng.integers(1, 4), rng.integers(0, 3)
+        Ho, Wo = rng.integers(1, 4, size=2)
+        H = max((Ho - 1) * S + HH - 2 * P, 1)
+        W = max((Wo - 1) * S + WW - 2 * P, 1)
+        Ho, Wo = (H + 2 * P - HH) // S + 1, (W + 2 * P - WW) // S + 1
+        cases.append(dict(x_shape=(int(N), int(C), int(H), int(W)),
+                          w_shape=(int(Ho), int(Wo), int(K), int(C), int(HH), int(WW)),
+                          stride=int(S), pad=int(P)))
+    return cases
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", local_cases(50, seed=2), ids=str)
+def test_local_matches_reference(case, dtype):
+    rng = np.random.default_rng(8)
+    x = random_array(rng, case["x_shape"], dtype)
+    w = random_array(rng, case["w_shape"], dtype)
+    b = random_array(rng, case["w_shape"][:3], dtype)
+    out, cache = cpu.local_forward(x, w, b, case["stride"], case["pad"])
+    expected, ref_cache = ref.local_forward(x, w, b, case["stride"], case["pad"])
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, out.shape, dtype)
+    for grad, expected in zip(cpu.local_backward(dout, cache), ref.local_backward(dout, ref_cache)):
+        assert_close(grad, expected, dtype)
+
+
+def pool_cases(n, seed):
+    """Window F and stride S from 1 to 4: overlapping (S < F), tiling and gapped (S > F) windows."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(n):
+        F, S = rng.integers(1, 5, size=2)
+        Ho, Wo = rng.integers(1, 6, size=2)
+        x_shape = (rng.integers(1, 4), rng.integers(1, 4), (Ho - 1) * S + F, (Wo - 1) * S + F)
+        cases.append(dict(x_shape=tuple(map(int, x_shape)), size=int(F), stride=int(S)))
+    return cases
+
+
+POOLS = ["max_pool", "avg_pool", "l2_pool"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("pool", POOLS)
+@pytest.mark.parametrize("case", pool_cases(50, seed=3), ids=str)
+def test_pool_matches_reference(case, pool, dtype):
+    rng = np.random.default_rng(9)
+    x = random_array(rng, case["x_shape"], dtype)
+    out, cache = getattr(cpu, pool + "_forward")(x, case["size"], case["stride"])
+    expected, ref_cache = getattr(ref, pool + "_forward")(x, case["size"], case["stride"])
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, out.shape, dtype)
+    dx = getattr(cpu, pool + "_backward")(dout, cache)
+    assert_close(dx, getattr(ref, pool + "_backward")(dout, ref_cache), dtype)
+
+
+@pytest.mark.parametrize("case", pool_cases(20, seed=4), ids=str)
+def test_max_pool_ties_go_to_the_first_max(case):
+    x = np.random.default_rng(10).integers(0, 2, case["x_shape"]).astype(np.float64)
+    out, cache = cpu.max_pool_forward(x, case["size"], case["stride"])
+    dout = np.arange(1.0, out.size + 1).reshape(out.shape)
+    ref_out, ref_cache = ref.max_pool_forward(x, case["size"], case["stride"])
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(cpu.max_pool_backward(dout, cache),
+                                  ref.max_pool_backward(dout, ref_cache))
+
+
+def test_l2_pool_of_a_zero_window_has_zero_gradient():
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, :2, :2] = [[3.0, 0.0], [0.0, 4.0]]
+    out, cache = cpu.l2_pool_forward(x, 2, 2)
+    np.testing.assert_array_equal(out[0, 0], [[5.0, 0.0], [0.0, 0.0]])
+    dx = cpu.l2_pool_backward(np.ones_like(out), cache)
+    np.testing.assert_allclose(dx[0, 0, :2, :2], [[0.6, 0.0], [0.0, 0.8]])
+    assert not dx[0, 0, 2:].any() and not dx[0, 0, :, 2:].any()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4, 5), (1, 1, 1, 1)])
+def test_relu_matches_reference(shape, dtype):
+    rng = np.random.default_rng(11)
+    x = random_array(rng, shape, dtype)
+    out, cache = cpu.relu_forward(x)
+    expected, ref_cache = ref.relu_forward(x)
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, shape, dtype)
+    assert_close(cpu.relu_backward(dout, cache), ref.relu_backward(dout, ref_cache), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("x_shape, M", [((4, 6), 3), ((1, 5), 1), ((3, 2, 4, 5), 7)])
+def test_affine_matches_reference(x_shape, M, dtype):
+    rng = np.random.default_rng(12)
+    x = random_array(rng, x_shape, dtype)
+    w = random_array(rng, (int(np.prod(x_shape[1:])), M), dtype)
+    b = random_array(rng, (M,), dtype)
+    out, cache = cpu.affine_forward(x, w, b)
+    expected, ref_cache = ref.affine_forward(x, w, b)
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, out.shape, dtype)
+    for grad, expected in zip(cpu.affine_backward(dout, cache), ref.affine_backward(dout, ref_cache)):
+        assert_close(grad, expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("loss", ["softmax_loss", "svm_loss"])
+@pytest.mark.parametrize("N, C", [(1, 1), (1, 10), (16, 10), (5, 3)])
+def test_losses_match_reference(N, C, loss, dtype):
+    rng = np.random.default_rng(13)
+    scores = (3 * rng.standard_normal((N, C))).astype(dtype)
+    y = rng.integers(0, C, N)
+    value, dscores = getattr(cpu, loss)(scores, y)
+    ref_value, ref_dscores = getattr(ref, loss)(scores, y)
+    assert isinstance(value, float)
+    assert value == pytest.approx(ref_value, rel=TOLERANCE[dtype], abs=TOLERANCE[dtype])
+    assert_close(dscores, ref_dscores, dtype)
+
+
+def test_svm_loss_delta():
+    scores = np.array([[1.0, 2.0, 0.5]])
+    loss, dscores = cpu.svm_loss(scores, np.array([0]), delta=0.6)
+    assert loss == pytest.approx(1.6 + 0.1)
+    np.testing.assert_allclose(dscores, [[-2.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("shape", [(8, 5), (1, 3), (4, 3, 5, 2), (2, 1, 3, 3)])
+def test_batchnorm_matches_reference(shape, train, dtype):
+    rng = np.random.default_rng(14)
+    x = (2 + 3 * rng.standard_normal(shape)).astype(dtype)
+    gamma, beta = random_array(rng, (2, shape[1]), dtype)
+    running = [random_array(rng, (shape[1],), dtype) ** 2 for _ in range(2)]
+    ref_running = [r.copy() for r in running]
+    out, cache = cpu.batchnorm_forward(x, gamma, beta, *running, train, 0.8, 1e-3)
+    expected, ref_cache = ref.batchnorm_forward(x, gamma, beta, *ref_running, train, 0.8, 1e-3)
+    assert_close(out, expected, dtype)
+    for r, ref_r in zip(running, ref_running):
+        assert_close(r, ref_r, dtype)
+    dout = random_array(rng, shape, dtype)
+    for grad, expected in zip(cpu.batchnorm_backward(dout, cache),
+                              ref.batchnorm_backward(dout, ref_cache)):
+        assert_close(grad, expected, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("p", [0.3, 0.5, 1.0])
+def test_dropout_matches_reference_with_the_same_seed(p, dtype):
+    rng = np.random.default_rng(15)
+    x = random_array(rng, (4, 3, 5, 5), dtype)
+    out, cache = cpu.dropout_forward(x, p, True, 42)
+    expected, ref_cache = ref.dropout_forward(x, p, True, 42)
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, x.shape, dtype)
+    assert_close(cpu.dropout_backward(dout, cache), ref.dropout_backward(dout, ref_cache), dtype)
+    kept = (out != 0).mean()
+    assert kept == 1.0 if p == 1.0 else abs(kept - p) < 0.1
+
+
+def test_dropout_in_eval_mode_is_the_identity():
+    x = np.arange(6.0).reshape(2, 3)
+    out, cache = cpu.dropout_forward(x, 0.5, False, 1)
+    np.testing.assert_array_equal(out, x)
+    np.testing.assert_array_equal(cpu.dropout_backward(x + 1, cache), x + 1)
+
+
+UPDATES = [
+    ("sgd_update", [], dict(weight_decay=0.1)),
+    ("momentum_update", ["v"], dict(mu=0.8, weight_decay=0.1)),
+    ("momentum_update", ["v"], dict(mu=0.9, nesterov=True)),
+    ("adagrad_update", ["cache"], dict(eps=1e-6, weight_decay=0.01)),
+    ("rmsprop_update", ["cache"], dict(decay=0.9)),
+    ("adam_update", ["m", "v"], dict(beta1=0.8, beta2=0.99, weight_decay=0.05)),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rule, state, settings", UPDATES, ids=lambda v: str(v))
+def test_updates_match_reference(rule, state, settings, dtype):
+    rng = np.random.default_rng(16)
+    w, dw = random_array(rng, (2, 3, 4, 4), dtype), random_array(rng, (2, 3, 4, 4), dtype)
+    states = [np.abs(random_array(rng, w.shape, dtype)) for _ in state]
+    ref_w, ref_states = w.copy(), [s.copy() for s in states]
+    step = [3] if rule == "adam_update" else []
+    for _ in range(2):
+        getattr(cpu, rule)(w, dw, *states, *step, 0.01, **settings)
+        getattr(ref, rule)(ref_w, dw, *ref_states, *step, 0.01, **settings)
+    assert_close(w, ref_w, dtype)
+    for s, ref_s in zip(states, ref_states):
+        assert_close(s, ref_s, dtype)
+
+
+def test_array_functions():
+    a = cpu.asarray(np.arange(12.0).reshape(3, 4).T, np.float32)
+    assert a.dtype == np.float32 and a.flags.c_contiguous and a[1, 2] == 9.0
+    assert cpu.to_numpy(a) is a
+    z = cpu.zeros((2, 3), np.float64)
+    assert z.shape == (2, 3) and z.dtype == np.float64 and not z.any()
+    assert cpu.sum_squares(np.array([[1.0, -2.0], [3.0, 0.5]])) == pytest.approx(14.25)
+    np.testing.assert_array_equal(cpu.argmax_rows(np.array([[0.1, 3, 2], [5, 1, 5]])), [1, 0])
+
+
+def test_non_contiguous_inputs():
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((2, 3, 9, 8)).transpose(0, 1, 3, 2)
+    w = rng.standard_normal((3, 4, 3, 3)).transpose(1, 0, 2, 3)
+    b = rng.standard_normal(4)
+    out, cache = cpu.conv_forward(x, w, b, 2, 1)
+    expected, ref_cache = ref.conv_forward(x, w, b, 2, 1)
+    assert_close(out, expected, np.float64)
+    dout = rng.standard_normal(out.shape[::-1]).T
+    for grad, expected in zip(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache)):
+        assert_close(grad, expected, np.float64)
+
+
+def test_a_later_forward_leaves_earlier_outputs_and_caches_intact():
+    rng = np.random.default_rng(18)
+    x1, x2 = rng.standard_normal((2, 3, 4, 6, 6))
+    w, b = rng.standard_normal((5, 4, 3, 3)), rng.standard_normal(5)
+    out1, cache1 = cpu.conv_forward(x1, w, b, 1, 1)
+    kept = out1.copy()
+    out2, cache2 = cpu.conv_forward(x2, w, b, 1, 1)
+    dout = rng.standard_normal(out1.shape)
+    cpu.conv_backward(dout, cache2)
+    np.testing.assert_array_equal(out1, kept)
+    expected, ref_cache1 = ref.conv_forward(x1, w, b, 1, 1)
+    assert_close(out1, expected, np.float64)
+    for grad, expected in zip(cpu.conv_backward(dout, cache1), ref.conv_backward(dout, ref_cache1)):
+        assert_close(grad, expected, np.float64)
+
+
+def test_one_compiled_kernel_per_dtype_for_all_shapes():
+    rng = np.random.default_rng(19)
+    for case in CONV_CASES[:6]:
+        x = rng.standard_normal(case["x_shape"])
+        w = rng.standard_normal(case["w_shape"])
+        out, cache = cpu.conv_forward(x, w, w[:, 0, 0, 0].copy(), case["stride"], case["pad"],
+                                      case["dilation"])
+        cpu.conv_backward(np.ones_like(out), cache)
+    for kernel in (im2col.im2col, im2col.col2im):
+        float64 = [s for s in kernel.signatures if str(s[0].dtype) == "float64"]
+        assert len(float64) == 1
+
+
+GRADCHECKS = {
+    "conv dilated": (cpu.conv_forward, cpu.conv_backward,
+                     [(2, 2, 7, 6), (3, 2, 3, 2), (3,)], (2, 1, 2)),
+    "conv stride 3": (cpu.conv_forward, cpu.conv_backward,
+                      [(1, 3, 8, 8), (2, 3, 2, 2), (2,)], (3, 0, 1)),
+    "local": (cpu.local_forward, cpu.local_backward,
+              [(2, 2, 5, 5), (2, 2, 3, 2, 3, 3), (2, 2, 3)], (2, 1)),
+    "max pool": (cpu.max_pool_forward, cpu.max_pool_backward, [(2, 2, 6, 6)], (3, 3)),
+    "l2 pool": (cpu.l2_pool_forward, cpu.l2_pool_backward, [(2, 2, 5, 5)], (3, 2)),
+    "batchnorm": (lambda x, g, b: cpu.batchnorm_forward(x, g, b, np.zeros(3), np.ones(3)),
+                  cpu.batchnorm_backward, [(4, 3, 2, 2), (3,), (3,)], ()),
+}
+
+
+@pytest.mark.parametrize("name", GRADCHECKS)
+def test_gradcheck(name):
+    forward, backward, shapes, settings = GRADCHECKS[name]
+    rng = np.random.default_rng(20)
+    inputs = [rng.standard_normal(shape) for shape in shapes]
+    errors = check_op(lambda *a: forward(*a, *settings), backward, inputs)
+    assert max(errors) < 1e-6
+
+
+def z(*shape, dtype=np.float64):
+    return np.zeros(shape, dtype)
+
+
+BAD_CALLS = {
+    "conv channels": lambda: ops.conv_forward(z(2, 3, 8, 8), z(5, 4, 3, 3), z(5)),
+    "conv stride": lambda: ops.conv_forward(z(2, 3, 8, 9), z(5, 3, 3, 3), z(5), stride=2),
+    "conv dtype": lambda: ops.conv_forward(z(2, 3, 8, 8, dtype=np.float16), z(5, 3, 3, 3), z(5)),
+    "conv mixed dtypes": lambda: ops.conv_forward(z(2, 3, 8, 8, dtype=np.float32), z(5, 3, 3, 3), z(5)),
+    "conv dout": lambda: ops.conv_backward(z(2, 5, 5, 5),
+                                           ops.conv_forward(z(2, 3, 8, 8), z(5, 3, 3, 3), z(5))[1]),
+    "pool window": lambda: ops.max_pool_forward(z(1, 2, 7, 7), 2, 2),
+    "local w": lambda: ops.local_forward(z(1, 2, 5, 5), z(2, 2, 4, 2, 3, 3), z(2, 2, 4)),
+    "affine w": lambda: ops.affine_forward(z(4, 2, 3), z(5, 2), z(2)),
+    "labels": lambda: ops.softmax_loss(z(4, 3), np.array([0, 1, 3, 2])),
+    "batchnorm gamma": lambda: ops.batchnorm_forward(z(4, 3), z(2), z(3), z(3), z(3)),
+    "dropout p": lambda: ops.dropout_forward(z(4, 3), 0.0),
+    "update shapes": lambda: ops.sgd_update(z(3, 2), z(2, 3), 0.1),
+}
+
+
+@pytest.mark.parametrize("name", BAD_CALLS)
+def test_bad_inputs_raise_the_reference_errors(name):
+    def error_on(backend):
+        with use_backend(backend), pytest.raises((ValueError, TypeError)) as info:
+            BAD_CALLS[name]()
+        return type(info.value), str(info.value)
+
+    assert error_on("cpu") == error_on("numpy")
+
+
+def test_set_num_threads():
+    limit = cpu.get_num_threads()
+    rng = np.random.default_rng(21)
+    x = rng.standard_normal((3, 2, 9, 9))
+    expected, _ = cpu.max_pool_forward(x, 3, 2)
+    try:
+        cpu.set_num_threads(1)
+        assert cpu.get_num_threads() == 1
+        np.testing.assert_array_equal(cpu.max_pool_forward(x, 3, 2)[0], expected)
+    finally:
+        cpu.set_num_threads(limit)
+    with pytest.raises(ValueError, match="from 1 to"):
+        cpu.set_num_threads(0)
