@@ -4,7 +4,7 @@ Both commands create (or reuse) the virtual environment ``.venv`` next to this f
 install the pinned dependencies from ``pyproject.toml`` into it when they changed,
 and then either open the lessons in JupyterLab or run the whole test suite.
 Only the Python standard library is used here, so a fresh machine needs nothing
-but Python >= 3.10.
+but Python >= 3.10. ``CONVKIT_EXTRAS=torch`` (or ``cuda``) adds optional extras.
 """
 import hashlib
 import os
@@ -83,7 +83,8 @@ def main(argv):
     if sys.version_info < (3, 10):
         fail(f"convkit needs Python >= 3.10, this is {sys.version.split()[0]}")
     create_venv()
-    install(EXTRAS[argv[0]])
+    extras = ",".join(filter(None, [EXTRAS[argv[0]], os.environ.get("CONVKIT_EXTRAS", "")]))
+    install(extras)
     return {"lab": lab, "test": test}[argv[0]](argv[1:])
 
 

@@ -8,6 +8,23 @@ from .errors import BackendError, DatasetError, ShapeError
 from .shapes import *  # noqa: F401,F403  (conv_output_size, pool_output_size, ...)
 from .backends import available as available_backends
 from .backends import get_backend, set_backend, use_backend
-from . import gradcheck, ops
+from . import data, gradcheck, layers, models, ops, optim
+from .checkpoint import CheckpointError
+from .net import Net
+from .optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSProp
+from .pattern import PatternError
+from .trainer import Trainer
 
 __version__ = "0.1.0"
+
+
+def set_num_threads(n):
+    """Run the cpu backend's kernels on n threads (1 to the number of cores)."""
+    from .backends.cpu import set_num_threads as set_cpu_threads
+    set_cpu_threads(n)
+
+
+def get_num_threads():
+    """The number of threads the cpu backend's kernels run on."""
+    from .backends.cpu import get_num_threads as get_cpu_threads
+    return get_cpu_threads()

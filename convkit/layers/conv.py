@@ -1,0 +1,69 @@
+"""Convolutional layer: K filters of size F x F x C slide over the input volume."""
+import math
+
+from .. import ops
+from ..shapes import conv_output_size, conv_params
+from .base import Layer
+from .floor import crop, uncrop, unused
+from .init import constant, init_weights
+from .volume import image_volume
+
+
+class Conv(Layer):
+    """CONV: K filters, F x F, stride S, zero padding P, dilation D (as a keyword).
+
+    P defaults to dilation*(F-1)/2, which keeps W and H when S=1 (the notes'
+    rule for F = 3, 5, 7). mode="floor" drops input rows that do not fit
+    (see layers.floor). Input (N, C, H, W), output (N, K, Ho, Wo).
+    Parameters: w (K, C, F, F), b (K,).
+    """
+
+    kind = "CONV"
+
+    def __init__(self, K, F=3, S=1, P=None, dilation=1, mode="strict"):
+        super().__init__()
+        self.K, self.F, self.S, self.dilation, self.mode = K, F, S, dilation, mode
+        self.P = dilation * (F - 1) // 2 if P is None else P
+
+    def output_shape(self, in_shape):
+        C, H, W = image_volume(self.kind, in_shape)
+        size = self.size()
+        return (self.K, conv_output_size(H, **size), conv_output_size(W, **size))
+
+    def size(self):
+        """The settings of the shapes.py formulas: F, S, P, D and mode."""
+        return dict(F=self.F, S=self.S, P=self.P, D=self.dilation, mode=self.mode)
+
+    def param_shapes(self):
+        C = self.in_shape[0]
+        return {"w": (self.K, C, self.F, self.F), "b": (self.K,)}
+
+    def count_params(self):
+        return conv_params(self.F, self.in_shape[0], self.K)
+
+    def init_params(self, rng, dtype, weight_scale=None):
+        shapes = self.param_shapes()
+        fan_in = math.prod(shapes["w"][1:])
+        self.params = {"w": init_weights(rng, shapes["w"], fan_in, dtype, weight_scale),
+                       "b": constant(shapes["b"], 0.0, dtype)}
+
+    def forward(self, x, train=False, seed=None):
+        x_used = crop(x, *unused(x.shape[1:], **self.size()))
+        out, cache = ops.conv_forward(x_used, self.params["w"], self.params["b"],
+                                      self.S, self.P, self.dilation)
+        self.cache = (cache, tuple(x.shape))
+        return out
+
+    def backward(self, dout):
+        cache, x_shape = self.cache
+        dx, dw, db = ops.conv_backward(dout, cache)
+        self.grads = {"w": dw, "b": db}
+        return uncrop(dx, x_shape)
+
+    def describe(self):
+        text = f"CONV K={self.K} F={self.F} S={self.S} P={self.P}"
+        if self.dilation != 1:
+            text += f" dilation={self.dilation}"
+        if self.mode != "strict":
+            text += f" mode={self.mode}"
+        return text

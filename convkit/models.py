@@ -1,0 +1,83 @@
+"""Nets of the notes and the assignments, written as pattern strings.
+
+Every function returns a Net (parameters made on first use, so summary()
+of the large ones is instant); keyword arguments go to Net.from_pattern
+(seed, dtype, weight_scale, num_classes, ...). Local response normalization
+of AlexNet and ZFNet is left out: it has no parameters, and later nets
+dropped it.
+"""
+from .net import Net
+
+ALEXNET = ("INPUT -> CONV(K=96, F=11, S=4, P=0) -> RELU -> POOL(F=3, S=2)"
+           " -> CONV(K=256, F=5, P=2) -> RELU -> POOL(F=3, S=2)"
+           " -> CONV(384) -> RELU -> CONV(384) -> RELU -> CONV(256) -> RELU -> POOL(F=3, S=2)"
+           " -> [FC(4096) -> RELU -> DROPOUT]*2 -> FC")
+
+ZFNET = ("INPUT -> CONV(K=96, F=7, S=2, P=2, mode=floor) -> RELU -> POOL(F=3, S=2)"
+         " -> CONV(K=256, F=5, S=2, P=1) -> RELU -> POOL(F=3, S=2)"
+         " -> CONV(384) -> RELU -> CONV(384) -> RELU -> CONV(256) -> RELU -> POOL(F=3, S=2)"
+         " -> [FC(4096) -> RELU -> DROPOUT]*2 -> FC")
+
+VGG16 = ("INPUT -> [CONV(64) -> RELU]*2 -> POOL -> [CONV(128) -> RELU]*2 -> POOL"
+         " -> [CONV(256) -> RELU]*3 -> POOL -> [CONV(512) -> RELU]*3 -> POOL"
+         " -> [CONV(512) -> RELU]*3 -> POOL -> [FC(4096) -> RELU -> DROPOUT]*2 -> FC")
+
+SMALL_CIFAR = "INPUT -> [CONV -> BN -> RELU -> POOL]*4 -> FC"
+
+
+def alexnet(**kwargs):
+    """AlexNet (Krizhevsky et al. 2012) on 227x227x3 inputs, 1000 classes.
+
+    The single-GPU version, without the two-GPU filter groups: conv 96
+    11x11/4 -> 55x55x96, max pool 3/2 -> 27x27, conv 256 5x5 P2, pool -> 13x13,
+    conv 384, 384, 256 3x3 P1, pool -> 6x6x256, FC 4096, 4096, 1000 (dropout
+    after the first two): 62,378,344 parameters.
+    """
+    kwargs.setdefault("num_classes", 1000)
+    return Net.from_pattern(ALEXNET, input_shape=(3, 227, 227), **kwargs)
+
+
+def zfnet(**kwargs):
+    """ZFNet (Zeiler and Fergus 2013, Fig. 3) on 224x224x3 inputs, 1000 classes.
+
+    The paper's sizes come from rounding it does not state. Here: conv1 96
+    7x7/2 with P=2 in mode="floor" (221/2 + 1 -> 111, one input row unused),
+    max pool 3/2 -> 55x55; conv2 256 5x5/2 P=1 -> 27x27, pool -> 13x13;
+    conv 384, 384, 256 3x3 P1; pool -> 6x6x256; FC 4096, 4096, 1000. The
+    pools, and so all the parameter counts, match the paper's 55, 13 and 6.
+    """
+    kwargs.setdefault("num_classes", 1000)
+    return Net.from_pattern(ZFNET, input_shape=(3, 224, 224), **kwargs)
+
+
+def vgg16(**kwargs):
+    """VGG-16 (configuration D of Simonyan and Zisserman 2014), 224x224x3, 1000 classes.
+
+    3x3 convs with S=1, P=1 and 2x2 max pools, as in the notes' table:
+    138,357,544 parameters, 15,237,608 activations per image.
+    """
+    kwargs.setdefault("num_classes", 1000)
+    return Net.from_pattern(VGG16, input_shape=(3, 224, 224), **kwargs)
+
+
+def three_layer_convnet(num_filters=32, filter_size=7, hidden_dim=100, **kwargs):
+    """CS231n assignment 2's ThreeLayerConvNet for 32x32x3 inputs.
+
+    conv (num_filters, filter_size x filter_size, S=1, size-keeping padding)
+    -> relu -> 2x2 max pool -> affine hidden_dim -> relu -> affine num_classes
+    -> softmax.
+    """
+    pattern = (f"INPUT -> CONV(K={num_filters}, F={filter_size}) -> RELU -> POOL"
+               f" -> FC({hidden_dim}) -> RELU -> FC")
+    return Net.from_pattern(pattern, **kwargs)
+
+
+def small_cifar_net(**kwargs):
+    """A small, fast CIFAR-10 net: four conv-BN-ReLU-pool blocks, then one FC.
+
+    3x3 convs with 32, 64, 128, 256 filters, each followed by a 2x2 max pool:
+    32x32x3 -> 16x16x32 -> 8x8x64 -> 4x4x128 -> 2x2x256 -> FC 10.
+    About 400K parameters and 15M multiply-adds per image, so that an epoch
+    of CIFAR-10 takes about a minute on two CPU cores (benchmarks/train_cifar.py).
+    """
+    return Net.from_pattern(SMALL_CIFAR, **kwargs)

@@ -1,0 +1,241 @@
+"""Pattern strings of the notes, e.g. "INPUT -> [CONV -> RELU -> POOL]*2 -> FC -> RELU -> FC".
+
+Grammar:
+    pattern := INPUT ( -> item )*
+    item    := LAYER | LAYER(arguments) | [ item -> item ... ] | [ ... ]*N
+Layer tokens and their arguments (positional in this order, or by name):
+    CONV(K, F, S, P, dilation, mode)    LC or LOCAL(K, F, S, P, mode)
+    POOL or MAXPOOL(F, S, mode)         AVGPOOL(F, S, mode)     L2POOL(F, S, mode)
+    RELU    FLATTEN    FC(K)    BN or BATCHNORM(momentum, eps)    DROPOUT(p)
+    SOFTMAX or SVM(delta), only as the last token (the loss; softmax by default)
+Layer names are case-insensitive; mode is strict or floor. parse() checks the
+syntax only; Net.from_pattern fills in the sizes and checks the shapes. A
+malformed pattern raises PatternError, which points at the spot with a caret.
+"""
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["PatternError", "LayerSpec", "parse", "caret"]
+
+_INT, _PAD, _MODE = "an int >= 1", "an int >= 0", "strict or floor"
+_KEEP, _UNIT, _POSITIVE, _MARGIN = "in (0, 1]", "in [0, 1]", "a number > 0", "a number >= 0"
+ARGUMENTS = {
+    "CONV": {"K": _INT, "F": _INT, "S": _INT, "P": _PAD, "dilation": _INT, "mode": _MODE},
+    "LC": {"K": _INT, "F": _INT, "S": _INT, "P": _PAD, "mode": _MODE},
+    "POOL": {"F": _INT, "S": _INT, "mode": _MODE},
+    "AVGPOOL": {"F": _INT, "S": _INT, "mode": _MODE},
+    "L2POOL": {"F": _INT, "S": _INT, "mode": _MODE},
+    "RELU": {},
+    "FLATTEN": {},
+    "FC": {"K": _INT},
+    "BN": {"momentum": _UNIT, "eps": _POSITIVE},
+    "DROPOUT": {"p": _KEEP},
+    "SOFTMAX": {},
+    "SVM": {"delta": _MARGIN},
+}
+_FITS = {_INT: lambda v: v >= 1, _PAD: lambda v: v >= 0, _KEEP: lambda v: 0 < v <= 1,
+         _UNIT: lambda v: 0 <= v <= 1, _POSITIVE: lambda v: v > 0, _MARGIN: lambda v: v >= 0}
+ALIASES = {"LOCAL": "LC", "MAXPOOL": "POOL", "BATCHNORM": "BN"}
+LOSSES = ("SOFTMAX", "SVM")
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<arrow>->)
+    | (?P<name>[A-Za-z_]\w*)
+    | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<string>'[^']*'|"[^"]*")
+    | (?P<punct>[\[\]*(),=]))""", re.VERBOSE)
+
+
+def caret(pattern, position):
+    """The pattern on one line and a caret under position, both indented."""
+    return f"    {pattern}\n    {' ' * position}^"
+
+
+class PatternError(ValueError):
+    """A pattern string that cannot be read; .position is where in the string."""
+
+    def __init__(self, message, pattern, position):
+        super().__init__(f"{message}\n{caret(pattern, position)}")
+        self.pattern, self.position = pattern, position
+
+
+@dataclass
+class LayerSpec:
+    """One layer of a parsed pattern: its kind ("CONV"), the arguments written, and
+    position, the index of its token in the pattern string."""
+
+    kind: str
+    args: dict = field(default_factory=dict)
+    position: int = 0
+
+
+@dataclass
+class _Token:
+    type: str
+    text: str
+    position: int
+
+
+def _tokens(pattern):
+    """The tokens of a pattern, then an "end" token just after its last character."""
+    tokens, i, end = [], 0, len(pattern.rstrip())
+    while i < end:
+        match = _TOKEN.match(pattern, i)
+        if not match:
+            j = end - len(pattern[i:end].lstrip())
+            raise PatternError(f"unexpected character {pattern[j]!r}", pattern, j)
+        tokens.append(_Token(match.lastgroup, match.group(match.lastgroup),
+                             match.start(match.lastgroup)))
+        i = match.end()
+    tokens.append(_Token("end", "", end))
+    return tokens
+
+
+def _value(token, expected):
+    """The value of an argument token, or None if it is not what is expected."""
+    text = token.text.strip("'\"")
+    if expected == _MODE:
+        return text if text in ("strict", "floor") and token.type in ("name", "string") else None
+    if token.type != "number":
+        return None
+    if expected in (_INT, _PAD):
+        value = int(text) if re.fullmatch(r"\d+", text) else None
+    else:
+        value = float(text)
+    return value if value is not None and _FITS[expected](value) else None
+
+
+class _Parser:
+    """Recursive descent: one method per rule of the grammar, reading self.tokens."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.tokens = _tokens(pattern)
+        self.i = 0
+
+    def error(self, message, token):
+        raise PatternError(message, self.pattern, token.position)
+
+    @property
+    def token(self):
+        return self.tokens[self.i]
+
+    def take(self, text):
+        """Consume the current token if it is text; return it, or None."""
+        token = self.token
+        if token.text == text and token.type != "string":
+            self.i += 1
+            return token
+        return None
+
+    def pattern_specs(self):
+        first = self.token
+        if first.type != "name" or first.text.upper() != "INPUT":
+            self.error("a pattern starts with INPUT, as in 'INPUT -> CONV -> RELU -> FC'", first)
+        self.i += 1
+        specs = []
+        while self.take("->"):
+            specs += self.item()
+        self.expect_end()
+        return specs
+
+    def expect_end(self):
+        token = self.token
+        if token.type == "end":
+            return
+        if token.text == "]":
+            self.error("']' without a matching '['", token)
+        if token.text == "*":
+            self.error("'*' repeats a group in brackets: write [CONV -> RELU]*2", token)
+        self.error(f"expected '->' before {token.text!r}", token)
+
+    def item(self):
+        token = self.token
+        if self.take("["):
+            return self.group(token)
+        if token.type == "end" or token.text in ("->", "]"):
+            self.error("expected a layer after '->'", token)
+        if token.type != "name":
+            self.error(f"expected a layer name, got {token.text!r}", token)
+        self.i += 1
+        return [self.layer(token)]
+
+    def group(self, opening):
+        specs = self.item()
+        while self.take("->"):
+            specs += self.item()
+        if not self.take("]"):
+            if self.token.type == "end":
+                self.error("this '[' is never closed: add ']'", opening)
+            self.error(f"expected '->' or ']' before {self.token.text!r}", self.token)
+        if not self.take("*"):
+            return specs
+        count = self.token
+        if count.type != "number" or not re.fullmatch(r"\d+", count.text) or int(count.text) < 1:
+            self.error(f"the repeat count after '*' must be a positive int, got "
+                       f"{count.text or 'nothing'!r}", count)
+        self.i += 1
+        return [LayerSpec(s.kind, dict(s.args), s.position)
+                for _ in range(int(count.text)) for s in specs]
+
+    def layer(self, token):
+        name = token.text.upper()
+        kind = ALIASES.get(name, name)
+        if kind not in ARGUMENTS:
+            if kind == "INPUT":
+                self.error("INPUT may only come first", token)
+            known = ", ".join(ARGUMENTS) + ", LOCAL, MAXPOOL, BATCHNORM"
+            self.error(f"unknown layer {token.text!r}; the layers are {known}", token)
+        spec = LayerSpec(kind, {}, token.position)
+        if self.take("("):
+            self.arguments(spec)
+        return spec
+
+    def arguments(self, spec):
+        allowed = ARGUMENTS[spec.kind]
+        if not allowed:
+            self.error(f"{spec.kind} takes no arguments", self.tokens[self.i - 1])
+        names = list(allowed)
+        positional = 0
+        while True:
+            start = self.token
+            if start.type == "name" and self.tokens[self.i + 1].text == "=":
+                name = start.text
+                if name not in allowed:
+                    self.error(f"{spec.kind} has no argument {name!r}; it takes "
+                               f"{', '.join(names)}", start)
+                self.i += 2
+            else:
+                if positional >= len(names):
+                    self.error(f"{spec.kind} takes at most {len(names)} arguments "
+                               f"({', '.join(names)})", start)
+                name = names[positional]
+                positional += 1
+            if name in spec.args:
+                self.error(f"{spec.kind} got {name} twice", start)
+            value_token = self.token
+            value = _value(value_token, allowed[name])
+            if value is None:
+                self.error(f"{spec.kind} argument {name} must be {allowed[name]}, got "
+                           f"{value_token.text or 'nothing'!r}", value_token)
+            self.i += 1
+            spec.args[name] = value
+            if self.take(")"):
+                return
+            if not self.take(","):
+                self.error(f"expected ',' or ')' in the arguments of {spec.kind}", self.token)
+
+
+def parse(pattern):
+    """The layers of a pattern string, brackets expanded, as a list of LayerSpec.
+
+    INPUT is not in the list; a trailing SOFTMAX or SVM is (the loss).
+    Raises PatternError with a caret under the problem.
+    """
+    if not isinstance(pattern, str):
+        raise TypeError(f"a pattern is a string, got {type(pattern).__name__}")
+    specs = _Parser(pattern).pattern_specs()
+    for spec in specs[:-1]:
+        if spec.kind in LOSSES:
+            raise PatternError(f"{spec.kind} is a loss: it may only be the last token",
+                               pattern, spec.position)
+    return specs

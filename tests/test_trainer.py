@@ -1,0 +1,162 @@
+"""Trainer: the stages of one step, epochs, evaluation, determinism, learning, checkpoints."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from convkit import ops
+from convkit.backends import use_backend
+from convkit.checkpoint import CheckpointError
+from convkit.data import prepare, synthetic_cifar
+from convkit.net import Net
+from convkit.optim import SGD, Adam, Momentum
+from convkit.trainer import Trainer
+
+FAST = "INPUT -> CONV(K=8, F=4, S=4, P=0) -> RELU -> FC"
+
+
+@pytest.fixture(autouse=True)
+def numpy_backend():
+    with use_backend("numpy"):
+        yield
+
+
+def shapes_data(n_train, num_val, n_test=50):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return prepare(synthetic_cifar(n_train=n_train, n_test=n_test, seed=1), num_val=num_val)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return shapes_data(1100, 100)
+
+
+def test_step_stages_are_consistent(data):
+    net = Net.from_pattern("INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> DROPOUT(0.8) -> FC",
+                           seed=3)
+    trainer = Trainer(net, data, optimizer=SGD(lr=0.05), batch_size=16, seed=0)
+    stage = trainer.step()
+    assert (stage.step, stage.epoch, stage.lr) == (0, 0, 0.05)
+    assert stage.X.shape == (16, 3, 32, 32) and stage.images.shape == (16, 32, 32, 3)
+    np.testing.assert_array_equal(stage.images, data.raw_train[stage.indices])
+    np.testing.assert_array_equal(stage.X, data.preprocess(stage.images))
+    np.testing.assert_array_equal(stage.y, data.y_train[stage.indices])
+    assert stage.scores.shape == (16, 10)
+    assert stage.loss == pytest.approx(ops.softmax_loss(stage.scores, stage.y)[0], rel=1e-6)
+    assert stage.accuracy == np.mean(np.argmax(stage.scores, axis=1) == stage.y)
+    grads = net.grads
+    assert set(stage.grad_norms) == set(stage.update_ratios) == set(net.params)
+    for name, g in grads.items():
+        assert stage.grad_norms[name] == pytest.approx(np.linalg.norm(g), rel=1e-6)
+    w_after = net.params["fc1.w"]
+    w_before = w_after + 0.05 * grads["fc1.w"]
+    assert stage.update_ratios["fc1.w"] == pytest.approx(
+        0.05 * np.linalg.norm(grads["fc1.w"]) / np.linalg.norm(w_before), rel=1e-4)
+    assert stage.update_ratios["fc1.b"] == 0.0  # biases start at zero
+    assert trainer.step().step == 1
+    assert trainer.history.loss[0] == stage.loss and len(trainer.history.loss) == 2
+
+
+def test_epochs_visit_every_image_once(data):
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=300, seed=0)
+    assert trainer.steps_per_epoch == 4
+    stages = [trainer.step(details=False) for _ in range(5)]
+    assert [s.epoch for s in stages] == [0, 0, 0, 0, 1]
+    assert [len(s.indices) for s in stages] == [300, 300, 300, 100, 300]
+    seen = np.concatenate([s.indices for s in stages[:4]])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(1000))
+    assert stages[0].grad_norms == {} and stages[0].update_ratios == {}
+
+
+def test_augmented_batches(data):
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=32, augment=True)
+    stage = trainer.step()
+    assert not np.array_equal(stage.images, data.raw_train[stage.indices])
+    np.testing.assert_array_equal(stage.X, data.preprocess(stage.images))
+
+
+def test_evaluate_is_batched_in_eval_mode(data):
+    net = Net.from_pattern("INPUT -> FC(20) -> DROPOUT(0.5) -> RELU -> FC", seed=2)
+    trainer = Trainer(net, data, eval_batch_size=30)
+    result = trainer.evaluate("val")
+    assert result.count == 100 and result.split == "val"
+    scores = net.eval().forward(data.X_val)
+    assert result.accuracy == np.mean(np.argmax(scores, axis=1) == data.y_val)
+    assert result.loss == pytest.approx(ops.softmax_loss(scores, data.y_val)[0], rel=1e-5)
+    assert trainer.evaluate("test").count == 50
+    assert trainer.evaluate("train", indices=np.arange(10)).count == 10
+
+
+def history_of(seed):
+    net = Net.from_pattern("INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> DROPOUT -> FC", seed=5)
+    trainer = Trainer(net, shapes_data(200, 50), optimizer=Momentum(lr=0.02), batch_size=40,
+                      augment=True, seed=seed, train_samples=50)
+    return trainer.run(epochs=2, progress=False)
+
+
+def test_same_seed_same_history():
+    a, b, c = history_of(0), history_of(0), history_of(1)
+    assert a.loss == b.loss and a.train_acc == b.train_acc and a.val_acc == b.val_acc
+    assert a.val_loss == b.val_loss and a.eval_step == b.eval_step == [4, 8]
+    assert a.loss != c.loss
+
+
+def test_run_records_history_and_calls_back(data, capsys):
+    seen = []
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, eval_every=3,
+                      train_samples=100)
+    history = trainer.run(steps=7, callbacks=[lambda t, stage: seen.append(stage.step)])
+    assert seen == list(range(7))
+    assert len(history.loss) == len(history.lr) == 7
+    assert history.eval_step == [3, 6, 7]
+    assert history.eval_epoch == pytest.approx([0.3, 0.6, 0.7])
+    assert len(history.train_acc) == len(history.val_acc) == len(history.seconds) == 3
+    out = capsys.readouterr().out
+    assert "step 7/7" in out and "val acc" in out
+    with pytest.raises(ValueError):
+        trainer.run(steps=1, epochs=1)
+
+
+def test_training_on_synthetic_data_learns(data):
+    trainer = Trainer(Net.from_pattern(FAST, seed=0), data, optimizer=Adam(lr=2e-3),
+                      batch_size=50, seed=0, train_samples=200, eval_every=100)
+    history = trainer.run(steps=100, progress=False)
+    assert history.loss[-1] < history.loss[0] - 0.5
+    assert history.val_acc[-1] > 0.3  # chance is 0.1
+
+
+def test_overfits_100_images():
+    small = shapes_data(100, 0, n_test=10)
+    net = Net.from_pattern("INPUT -> CONV(K=16, F=4, S=4, P=0) -> RELU -> FC(50) -> RELU -> FC")
+    trainer = Trainer(net, small, optimizer=Adam(lr=1e-3), batch_size=25, seed=0)
+    trainer.run(epochs=20, progress=False)
+    assert trainer.evaluate("train").accuracy >= 0.99
+
+
+def test_trainer_checkpoint_round_trip(tmp_path, data):
+    net = Net.from_pattern(FAST, seed=0)
+    trainer = Trainer(net, data, optimizer=Adam(lr=1e-3), batch_size=20)
+    trainer.run(steps=3, progress=False)
+    trainer.save(tmp_path / "run.npz")
+    other = Trainer(Net.from_pattern(FAST, seed=9), data, optimizer=Adam(lr=1e-3))
+    other.load(tmp_path / "run.npz")
+    assert other.step_count == 3 and other.optimizer.t == 3
+    for name, w in net.params.items():
+        np.testing.assert_array_equal(other.net.params[name], w)
+        for key in ("m", "v"):
+            np.testing.assert_array_equal(other.optimizer.state[name][key],
+                                          trainer.optimizer.state[name][key])
+    wrong = Trainer(Net.from_pattern("INPUT -> CONV(K=8, F=4, S=4, P=0) -> RELU -> FC(20) -> FC"),
+                    data)
+    with pytest.raises(CheckpointError, match="shape of fc1.w: net \\(512, 20\\), checkpoint "
+                                              "\\(512, 10\\)"):
+        wrong.load(tmp_path / "run.npz")
+
+
+def test_update_ratio_is_about_1e3_for_a_sensible_learning_rate(data):
+    trainer = Trainer(Net.from_pattern(FAST, seed=0), data, optimizer=SGD(lr=1e-3))
+    ratio = trainer.step().update_ratios["conv1.w"]
+    assert 1e-4 < ratio < 1e-2
+    assert math.isfinite(ratio)
