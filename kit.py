@@ -7,9 +7,13 @@ Only the Python standard library is used here, so a fresh machine needs nothing
 but Python >= 3.10. ``CONVKIT_EXTRAS=torch`` (or ``cuda``) adds optional extras.
 """
 import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -25,16 +29,37 @@ def fail(message):
 
 
 def create_venv():
-    """Make .venv, or explain which system package is missing."""
-    if PYTHON.exists():
+    """Make .venv; without ensurepip (Debian's python3 lacking python3-venv) fetch pip from PyPI."""
+    if PYTHON.exists() and subprocess.call([str(PYTHON), "-m", "pip", "--version"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
         return
     print(f"Creating the virtual environment {VENV} ...", flush=True)
+    shutil.rmtree(VENV, ignore_errors=True)
     try:
         venv.EnvBuilder(with_pip=True).create(VENV)
-    except Exception as error:  # ensurepip missing, e.g. Debian without python3-venv
-        fail(f"could not create {VENV}: {error}\n"
-             "On Debian or Ubuntu install the venv module first: "
-             "sudo apt-get install python3-venv (then delete .venv and run again).")
+    except (OSError, subprocess.CalledProcessError):
+        shutil.rmtree(VENV, ignore_errors=True)
+        venv.EnvBuilder(with_pip=False).create(VENV)
+        bootstrap_pip()
+
+
+def bootstrap_pip():
+    """Install pip into .venv from PyPI's pip wheel, checking its SHA-256."""
+    index = "https://pypi.org/pypi/pip/json"
+    try:
+        with urllib.request.urlopen(index, timeout=60) as response:
+            wheel = next(f for f in json.load(response)["urls"] if f["filename"].endswith(".whl"))
+        path = VENV / wheel["filename"]
+        with urllib.request.urlopen(urllib.parse.urljoin(index, wheel["url"]), timeout=60) as response:
+            path.write_bytes(response.read())
+    except (OSError, ValueError, StopIteration) as error:
+        fail(f"this Python has no ensurepip and pip could not be fetched from PyPI ({error}).\n"
+             "Check the network, or install the venv module: sudo apt-get install python3-venv")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != wheel["digests"]["sha256"]:
+        fail("the pip wheel from PyPI failed its SHA-256 check; run again")
+    if subprocess.call([str(PYTHON), f"{path}/pip", "install", "--quiet", str(path)]) != 0:
+        fail("installing pip into .venv failed (see above)")
+    path.unlink()
 
 
 def install(extras):

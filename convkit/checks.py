@@ -25,6 +25,15 @@ def array(name, a, layout=None):
                         f"(convert with {name}.astype(np.float32))")
     if layout is not None and a.ndim != len(layout.strip("(,)").split(",")):
         raise ShapeError(f"expected {name} of shape {layout}, got {tuple(a.shape)}")
+    if layout is not None or name == "x":
+        nonempty(name, a, layout or "(N, ...)")
+
+
+def nonempty(name, a, layout):
+    """Every size of a must be at least 1 (an empty batch has nothing to compute)."""
+    if 0 in tuple(a.shape):
+        raise ShapeError(f"{name} has shape {tuple(a.shape)}: every size of {layout} must be "
+                         f"at least 1")
 
 
 def same_dtype(**arrays):

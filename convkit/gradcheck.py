@@ -47,8 +47,8 @@ def rel_error(a, b):
 def check_op(forward, backward, inputs, seed=0, h=1e-5):
     """Relative errors of backward against numerical gradients, one per input.
 
-    forward(*inputs) returns (out, cache); backward(dout, cache) returns the
-    gradients of the first inputs in order (or just one), e.g. dx, dw, db.
+    forward(*inputs) returns (out, cache); backward(dout, cache) returns one
+    gradient per input, in order (e.g. dx, dw, db), or just one for one input.
     The inputs (float64 arrays) are nudged in place; dout is random.
     """
     out, cache = forward(*inputs)
@@ -56,9 +56,11 @@ def check_op(forward, backward, inputs, seed=0, h=1e-5):
     grads = backward(dout, cache)
     if not isinstance(grads, tuple):
         grads = (grads,)
+    if len(grads) != len(inputs):
+        raise ValueError(f"backward returned {len(grads)} gradients for {len(inputs)} inputs")
 
     def f(_):
         return forward(*inputs)[0]
 
     return [rel_error(grad, numerical_gradient_array(f, x, dout, h))
-            for x, grad in zip(inputs, grads)]
+            for x, grad in zip(inputs, grads, strict=True)]

@@ -20,10 +20,15 @@ def test_set_backend_cuda_raises_a_clear_error():
     assert any(word in str(error.value) for word in ("GPU", "install"))
 
 
-def test_auto_falls_back_to_a_cpu_backend():
+def test_auto_falls_back_to_the_numba_cpu_backend():
     with backends.use_backend("auto") as name:
-        assert name in ("cpu", "numpy")
-        assert backends.get_backend() == name
+        assert name == "cpu"
+        assert backends.get_backend() == "cpu"
+
+
+def test_the_quick_device_check_agrees_with_the_full_probe():
+    if backends._no_nvidia_device():
+        assert cuda_backend.unavailable() is not None
 
 
 def run_python(code, **env):

@@ -148,10 +148,21 @@ def test_nothing_there_and_no_download_says_where_it_looked(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_pointing_at_the_batches_folder_itself_gets_a_hint(tmp_path, mini):
+@pytest.mark.parametrize("download", [False, True])
+def test_pointing_at_the_batches_folder_itself_gets_a_hint(tmp_path, mini, monkeypatch, download):
     folder = write_folder(tmp_path, mini["files"])
+    monkeypatch.setattr(cifar10, "URL", "http://127.0.0.1:9/never-asked")
     with pytest.raises(DatasetError, match=f"root should be the folder that holds {cifar10.FOLDER}/"):
-        load_cifar10(folder, download=False)
+        load_cifar10(folder, download=download)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(mini["files"])
+
+
+def test_an_unwritable_data_folder_says_how_to_choose_another(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(cifar10, "URL", "http://127.0.0.1:9/never-asked")
+    with pytest.raises(DatasetError, match="cannot write the download into .*CONVKIT_DATA"):
+        load_cifar10(blocker / "data")
 
 
 def test_missing_batch_is_named(tmp_path, mini):

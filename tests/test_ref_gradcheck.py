@@ -34,3 +34,9 @@ def test_check_op_finds_a_wrong_backward(rng):
 
     assert check_op(forward, lambda dout, x: dout * 2 * x, [x])[0] < 1e-9
     assert check_op(forward, lambda dout, x: dout * x, [x])[0] > 0.3
+
+
+def test_check_op_refuses_a_backward_that_forgets_a_gradient(rng):
+    x, w = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    with pytest.raises(ValueError, match="returned 1 gradients for 2 inputs"):
+        check_op(lambda x, w: (x * w, (x, w)), lambda dout, cache: dout * cache[1], [x, w])

@@ -288,3 +288,15 @@ def test_floor_mode_matches_torch_when_installed():
             assert out.shape[-1] == conv_output_size(W, K, S, P, D, mode="floor")
             pooled = F.max_pool2d(x, K, stride=S)
             assert pooled.shape[-1] == pool_output_size(W, K, S, mode="floor")
+
+
+def test_three_3x3_conv_layers_on_224x224x3_activations_come_from_a_net_summary():
+    from convkit import Net
+
+    net = Net.from_pattern("INPUT -> [CONV(64) -> RELU]*3 -> FC", input_shape=(3, 224, 224))
+    convs = [row for row in net.summary((3, 224, 224)).rows if row.layer.startswith("CONV")]
+    activations = sum(row.activations for row in convs)
+    assert activations == 9_633_792  # "about 10 million" in the notes
+    memory = memory_estimate(activations, 0, bytes_per_value=4)
+    assert memory.activation_bytes == 77_070_336  # the notes' "72MB" with gradients
+    assert format_bytes(memory.activation_bytes) == "73.5 MB"

@@ -11,6 +11,8 @@ which returns ``None`` when it can run here and a sentence saying why not otherw
 """
 import contextlib
 import importlib
+import os
+import sys
 
 from ..errors import BackendError
 
@@ -49,10 +51,17 @@ def available():
     return names
 
 
+def _no_nvidia_device():
+    """True on Linux without NVIDIA device files: skips loading numba.cuda just to hear "no"."""
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" or not sys.platform.startswith("linux"):
+        return False
+    return not any(os.path.exists(path) for path in ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/dxg"))
+
+
 def _resolve(name):
     if name != "auto":
         return name
-    for candidate in ("cuda", "cpu"):
+    for candidate in ("cpu",) if _no_nvidia_device() else ("cuda", "cpu"):
         try:
             _load(candidate)
             return candidate

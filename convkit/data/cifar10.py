@@ -57,13 +57,14 @@ def load_cifar10(root=None, download=True, timeout=30.0):
         return read_folder(folder)
     if archive.is_file():
         return read_archive(archive)
+    if root.name == FOLDER:
+        raise DatasetError(
+            f"CIFAR-10 not found in {root}: root should be the folder that holds {FOLDER}/, "
+            f"here {root.parent}. Call load_cifar10(root={str(root.parent)!r}).")
     if not download:
-        hint = ""
-        if root.name == FOLDER:
-            hint = f" root should be the folder that holds {FOLDER}/, here {root.parent}."
         raise DatasetError(
             f"CIFAR-10 not found: looked for the folder {folder} and the archive "
-            f"{archive}.{hint} Call load_cifar10(download=True) to download it, "
+            f"{archive}. Call load_cifar10(download=True) to download it, "
             f"or place it by hand. {how_to_place(root)}")
     try:
         download_file(URL, archive, MD5, timeout=timeout)

@@ -36,8 +36,13 @@ def download_file(url, path, md5, timeout=30.0):
     Raises DatasetError saying what failed; path is then left untouched.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise DatasetError(f"cannot write the download into {path.parent} ({e.strerror}); "
+                           f"choose a writable folder with load_cifar10(root=...) or the "
+                           f"CONVKIT_DATA environment variable") from None
     try:
         with os.fdopen(fd, "wb") as out:
             digest = _copy(url, out, timeout, path.name)

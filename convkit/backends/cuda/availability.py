@@ -46,9 +46,13 @@ def unavailable():
         has_driver = driver.driver.is_available
     except Exception:
         has_driver = False
-    if not has_driver or not cuda.gpus:
-        return ("no NVIDIA driver or GPU was found; the CUDA backend needs an NVIDIA GPU "
-                "with its driver installed (use the 'cpu' backend on this machine)")
+    if not has_driver:
+        return ("no NVIDIA driver was found (libcuda); the CUDA backend needs an NVIDIA GPU with "
+                "its driver installed. On Colab choose Runtime > Change runtime type > GPU; on a "
+                "JupyterHub ask for a GPU server; elsewhere use the 'cpu' backend")
+    if not cuda.gpus:
+        return ("the NVIDIA driver is installed but no GPU answers (check nvidia-smi and "
+                "CUDA_VISIBLE_DEVICES); use the 'cpu' backend meanwhile")
     if not nvvm.is_available():
         return ("the CUDA toolkit libraries (NVVM) were not found; install the ones that "
                 "match the NVIDIA driver: pip install \"numba-cuda[cu13]\" "
