@@ -9,6 +9,7 @@ import math
 from numba import cuda
 
 from .device import THREADS, blocks, empty, numpy_boundary
+from .index import ncl
 from .reduce import channel_dots, channel_sums
 
 
@@ -18,9 +19,7 @@ def center_kernel(x, mean, centered):
     index = cuda.grid(1)
     N, C, L = x.shape
     if index < x.size:
-        n = index // (C * L)
-        c = index // L % C
-        l = index % L
+        n, c, l = ncl(index, C, L)
         centered[n, c, l] = x[n, c, l] - mean[c]
 
 
@@ -49,9 +48,7 @@ def normalize_kernel(centered, inv_std, gamma, beta, xhat, out):
     index = cuda.grid(1)
     N, C, L = centered.shape
     if index < centered.size:
-        n = index // (C * L)
-        c = index // L % C
-        l = index % L
+        n, c, l = ncl(index, C, L)
         value = centered[n, c, l] * inv_std[c]
         xhat[n, c, l] = value
         out[n, c, l] = gamma[c] * value + beta[c]
@@ -67,9 +64,7 @@ def batchnorm_backward_kernel(dout, xhat, gamma, inv_std, dbeta, dgamma, inv_m, 
     index = cuda.grid(1)
     N, C, L = dout.shape
     if index < dout.size:
-        n = index // (C * L)
-        c = index // L % C
-        l = index % L
+        n, c, l = ncl(index, C, L)
         correction = inv_m * (dbeta[c] + xhat[n, c, l] * dgamma[c])
         dx[n, c, l] = gamma[c] * inv_std[c] * (dout[n, c, l] - correction)
 

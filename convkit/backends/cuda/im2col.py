@@ -11,6 +11,8 @@ the same place.
 """
 from numba import cuda
 
+from .index import nchw, ncl
+
 
 @cuda.jit(cache=True)
 def im2col_kernel(x, cols, HH, WW, stride, pad, dilation, Ho, Wo):
@@ -19,9 +21,7 @@ def im2col_kernel(x, cols, HH, WW, stride, pad, dilation, Ho, Wo):
     N, C, H, W = x.shape
     if column >= N * Ho * Wo:
         return
-    n = column // (Ho * Wo)
-    ho = column // Wo % Ho
-    wo = column % Wo
+    n, ho, wo = ncl(column, Ho, Wo)
     zero = x.dtype.type(0)
     for c in range(C):
         for i in range(HH):
@@ -41,10 +41,7 @@ def col2im_kernel(dcols, dx, HH, WW, stride, pad, dilation, Ho, Wo):
     N, C, H, W = dx.shape
     if index >= N * C * H * W:
         return
-    n = index // (C * H * W)
-    c = index // (H * W) % C
-    h = index // W % H
-    w = index % W
+    n, c, h, w = nchw(index, C, H, W)
     total = dx.dtype.type(0)
     for i in range(HH):
         top = h + pad - i * dilation  # = ho * stride for the window that holds (h, w) at row i

@@ -6,6 +6,8 @@ element, reading and writing along the contiguous position index.
 """
 from numba import cuda
 
+from .index import ncl
+
 
 @cuda.jit(cache=True)
 def rows_to_nchw_kernel(rows, b, out):
@@ -13,9 +15,7 @@ def rows_to_nchw_kernel(rows, b, out):
     index = cuda.grid(1)
     N, K, L = out.shape
     if index < N * K * L:
-        n = index // (K * L)
-        k = index // L % K
-        p = index % L
+        n, k, p = ncl(index, K, L)
         out[n, k, p] = rows[k, n * L + p] + b[k]
 
 
@@ -25,7 +25,5 @@ def nchw_to_rows_kernel(x, rows):
     index = cuda.grid(1)
     N, K, L = x.shape
     if index < N * K * L:
-        n = index // (K * L)
-        k = index // L % K
-        p = index % L
+        n, k, p = ncl(index, K, L)
         rows[k, n * L + p] = x[n, k, p]

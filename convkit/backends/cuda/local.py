@@ -8,6 +8,7 @@ input pixel, the terms of every window that covers it.
 from numba import cuda
 
 from .device import THREADS, blocks, empty, numpy_boundary
+from .index import nchw
 
 
 @cuda.jit(cache=True)
@@ -21,10 +22,7 @@ def local_forward_kernel(x, w, b, out, stride, pad):
     F2 = w.shape[5]
     if index >= out.size:
         return
-    n = index // (K * Ho * Wo)
-    k = index // (Ho * Wo) % K
-    ho = index // Wo % Ho
-    wo = index % Wo
+    n, k, ho, wo = nchw(index, K, Ho, Wo)
     total = b[ho, wo, k]
     for c in range(C):
         for i in range(F1):
@@ -87,10 +85,7 @@ def local_dx_kernel(dout, w, dx, stride, pad):
     F2 = w.shape[5]
     if index >= dx.size:
         return
-    n = index // (C * H * W)
-    c = index // (H * W) % C
-    h = index // W % H
-    v = index % W
+    n, c, h, v = nchw(index, C, H, W)
     total = dx.dtype.type(0)
     for i in range(F1):
         top = h + pad - i  # = ho * stride for the window that holds (h, v) at row i

@@ -11,6 +11,7 @@ import numpy as np
 from numba import cuda
 
 from .device import THREADS, blocks, empty, numpy_boundary
+from .index import covering, nchw
 
 
 @cuda.jit(cache=True)
@@ -20,10 +21,7 @@ def max_pool_kernel(x, out, winner, size, stride):
     N, C, Ho, Wo = out.shape
     if index >= out.size:
         return
-    n = index // (C * Ho * Wo)
-    c = index // (Ho * Wo) % C
-    ho = index // Wo % Ho
-    wo = index % Wo
+    n, c, ho, wo = nchw(index, C, Ho, Wo)
     best = x[n, c, ho * stride, wo * stride]
     best_at = 0
     for i in range(size):
@@ -43,10 +41,7 @@ def avg_pool_kernel(x, out, size, stride, scale):
     N, C, Ho, Wo = out.shape
     if index >= out.size:
         return
-    n = index // (C * Ho * Wo)
-    c = index // (Ho * Wo) % C
-    ho = index // Wo % Ho
-    wo = index % Wo
+    n, c, ho, wo = nchw(index, C, Ho, Wo)
     total = x.dtype.type(0)
     for i in range(size):
         for j in range(size):
@@ -61,10 +56,7 @@ def l2_pool_kernel(x, out, size, stride):
     N, C, Ho, Wo = out.shape
     if index >= out.size:
         return
-    n = index // (C * Ho * Wo)
-    c = index // (Ho * Wo) % C
-    ho = index // Wo % Ho
-    wo = index % Wo
+    n, c, ho, wo = nchw(index, C, Ho, Wo)
     total = x.dtype.type(0)
     for i in range(size):
         for j in range(size):
@@ -82,15 +74,12 @@ def max_pool_backward_kernel(dout, winner, dx, size, stride):
     Wo = dout.shape[3]
     if index >= dx.size:
         return
-    n = index // (C * H * W)
-    c = index // (H * W) % C
-    h = index // W % H
-    w = index % W
+    n, c, h, w = nchw(index, C, H, W)
     total = dx.dtype.type(0)
-    ho_first = 0 if h < size else (h - size) // stride + 1
-    wo_first = 0 if w < size else (w - size) // stride + 1
-    for ho in range(ho_first, min(Ho, h // stride + 1)):
-        for wo in range(wo_first, min(Wo, w // stride + 1)):
+    ho_first, ho_last = covering(h, size, stride, Ho)
+    wo_first, wo_last = covering(w, size, stride, Wo)
+    for ho in range(ho_first, ho_last + 1):
+        for wo in range(wo_first, wo_last + 1):
             if winner[n, c, ho, wo] == (h - ho * stride) * size + (w - wo * stride):
                 total += dout[n, c, ho, wo]
     dx[n, c, h, w] = total
@@ -105,15 +94,12 @@ def avg_pool_backward_kernel(dout, dx, size, stride, scale):
     Wo = dout.shape[3]
     if index >= dx.size:
         return
-    n = index // (C * H * W)
-    c = index // (H * W) % C
-    h = index // W % H
-    w = index % W
+    n, c, h, w = nchw(index, C, H, W)
     total = dx.dtype.type(0)
-    ho_first = 0 if h < size else (h - size) // stride + 1
-    wo_first = 0 if w < size else (w - size) // stride + 1
-    for ho in range(ho_first, min(Ho, h // stride + 1)):
-        for wo in range(wo_first, min(Wo, w // stride + 1)):
+    ho_first, ho_last = covering(h, size, stride, Ho)
+    wo_first, wo_last = covering(w, size, stride, Wo)
+    for ho in range(ho_first, ho_last + 1):
+        for wo in range(wo_first, wo_last + 1):
             total += dout[n, c, ho, wo]
     dx[n, c, h, w] = total * scale
 
@@ -127,15 +113,12 @@ def l2_pool_backward_kernel(dout, x, out, dx, size, stride):
     Wo = dout.shape[3]
     if index >= dx.size:
         return
-    n = index // (C * H * W)
-    c = index // (H * W) % C
-    h = index // W % H
-    w = index % W
+    n, c, h, w = nchw(index, C, H, W)
     total = dx.dtype.type(0)
-    ho_first = 0 if h < size else (h - size) // stride + 1
-    wo_first = 0 if w < size else (w - size) // stride + 1
-    for ho in range(ho_first, min(Ho, h // stride + 1)):
-        for wo in range(wo_first, min(Wo, w // stride + 1)):
+    ho_first, ho_last = covering(h, size, stride, Ho)
+    wo_first, wo_last = covering(w, size, stride, Wo)
+    for ho in range(ho_first, ho_last + 1):
+        for wo in range(wo_first, wo_last + 1):
             if out[n, c, ho, wo] != 0:
                 total += dout[n, c, ho, wo] * x[n, c, h, w] / out[n, c, ho, wo]
     dx[n, c, h, w] = total

@@ -15,6 +15,18 @@ VALUES_PER_THREAD = 16
 MAX_GROUPS = 64
 
 
+@cuda.jit(device=True, inline="always")
+def tree_sum(partial, t):
+    """Add up the block's REDUCE_THREADS values of shared array partial into partial[0]; t is this thread."""
+    cuda.syncthreads()
+    half = REDUCE_THREADS // 2
+    while half > 0:
+        if t < half:
+            partial[t] += partial[t + half]
+        cuda.syncthreads()
+        half //= 2
+
+
 @cuda.jit(cache=True)
 def channel_sum_kernel(x, out, scale):
     """out[c, g] = scale * (sum of x[n, c, l] over the g-th share of (n, l)); x (N, C, L), out (C, G)."""
@@ -27,13 +39,7 @@ def channel_sum_kernel(x, out, scale):
     for index in range(g * REDUCE_THREADS + t, x.shape[0] * L, cuda.gridDim.y * REDUCE_THREADS):
         total += x[index // L, c, index % L]
     partial[t] = total
-    cuda.syncthreads()
-    half = REDUCE_THREADS // 2
-    while half > 0:
-        if t < half:
-            partial[t] += partial[t + half]
-        cuda.syncthreads()
-        half //= 2
+    tree_sum(partial, t)
     if t == 0:
         out[c, g] = partial[0] * scale
 
@@ -50,13 +56,7 @@ def channel_dot_kernel(x, y, out, scale):
     for index in range(g * REDUCE_THREADS + t, x.shape[0] * L, cuda.gridDim.y * REDUCE_THREADS):
         total += x[index // L, c, index % L] * y[index // L, c, index % L]
     partial[t] = total
-    cuda.syncthreads()
-    half = REDUCE_THREADS // 2
-    while half > 0:
-        if t < half:
-            partial[t] += partial[t + half]
-        cuda.syncthreads()
-        half //= 2
+    tree_sum(partial, t)
     if t == 0:
         out[c, g] = partial[0] * scale
 
