@@ -4,14 +4,21 @@ The file holds one array per name ("conv1.w", "bn1.running_mean", ...) and
 can be read with np.load alone. Loading checks every name and shape first
 and lists all the mismatches, so a checkpoint of another net cannot be
 loaded by accident. A checkpoint saved on one backend loads on any other.
+A Trainer's checkpoint adds arrays named "optim.*" and "trainer.*"; a Net
+loads its parameters from it and ignores them.
 """
+import zipfile
+
 import numpy as np
 
 from . import ops
 
 
+TRAINING_PREFIXES = ("optim.", "trainer.")
+
+
 class CheckpointError(ValueError):
-    """A checkpoint that does not match the net it is loaded into."""
+    """A checkpoint that does not match the net it is loaded into, or a file that is none."""
 
 
 def arrays_of(net):
@@ -39,16 +46,31 @@ def mismatches(expected, found):
     return lines
 
 
-def load(net, path, extra_prefixes=()):
+def read(path):
+    """All arrays of the .npz file at path, by name; CheckpointError if it is not one."""
+    try:
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise CheckpointError(f"{path} is not a checkpoint: it holds one array, not the "
+                                  f"named arrays of an .npz file written by save()")
+        with data:
+            return {name: data[name] for name in data.files}
+    except (CheckpointError, FileNotFoundError):
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise CheckpointError(f"{path} is not a checkpoint (an .npz file written by save()): "
+                              f"{e}") from None
+
+
+def load(net, path, extra_prefixes=TRAINING_PREFIXES):
     """Read parameters and buffers written by save() into the net, on the backend in use.
 
-    Arrays whose names start with one of extra_prefixes (e.g. "optim.") were
-    saved as extra: they are returned as a dict of NumPy arrays. Raises
-    CheckpointError listing every name or shape that differs; the net is
-    left unchanged then.
+    Arrays whose names start with one of extra_prefixes (by default a
+    Trainer's "optim." and "trainer.") were saved as extra: they are returned
+    as a dict of NumPy arrays. Raises CheckpointError listing every name or
+    shape that differs; the net is left unchanged then.
     """
-    with np.load(path) as data:
-        found = {name: data[name] for name in data.files}
+    found = read(path)
     extra = {name: found.pop(name) for name in list(found)
              if name.startswith(tuple(extra_prefixes))}
     expected = {name: tuple(a.shape) for name, a in {**net.params, **net.buffers}.items()}

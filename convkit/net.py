@@ -63,6 +63,10 @@ class Net:
         self.input_shape = tuple(int(s) for s in input_shape)
         if len(self.input_shape) not in (1, 3) or min(self.input_shape) < 1:
             raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {input_shape}")
+        if len(self.input_shape) == 3 and self.input_shape[0] > 4 >= self.input_shape[2]:
+            H, W, C = self.input_shape
+            raise ShapeError(f"input_shape is (C, H, W), channels first: {self.input_shape} "
+                             f"looks like (H, W, C); use input_shape={(C, H, W)}")
         self.seed, self.weight_scale = seed, weight_scale
         counts = {}
         for layer in self.layers:
@@ -79,7 +83,7 @@ class Net:
         """A Net from a pattern string of the notes (see convkit.pattern for the syntax).
 
         Sizes not written in the pattern follow the notes' rules: CONV and LC
-        have F=3, S=1 and P=(F-1)/2 (which keeps W and H), and K = filters
+        have F=3, S=1 and P=(F-1)/2 (which keeps W and H for odd F), and K = filters
         (32) doubled after every pool (32, 64, 128, ...); pools are 2x2 with
         S=2; every FC has K = hidden (100) neurons except the last, which
         gives the num_classes scores. Sizes can be given per token:
@@ -167,6 +171,7 @@ class Net:
         seed fixes the dropout masks of this pass (training mode only); by
         default they come from the net's seeded generator.
         """
+        self.check_input(X)
         self.build()
         x = ops.asarray(X, dtype=self.dtype)
         seeds = [None] * len(self.layers)
@@ -176,6 +181,20 @@ class Net:
         for layer, layer_seed in zip(self.layers, seeds):
             x = layer.forward(x, train=self.training, seed=layer_seed)
         return x
+
+    def check_input(self, X):
+        """Raise ShapeError unless X is a batch of one or more inputs of input_shape."""
+        shape, expected = tuple(X.shape), self.input_shape
+        batch = "(N, " + ", ".join(str(s) for s in expected) + ")"
+        if shape[1:] != expected:
+            hint = ""
+            if len(shape) == 4 and len(expected) == 3 and shape[-1] == expected[0]:
+                hint = ("; it looks like NHWC (N, H, W, C); convkit takes NCHW: "
+                        "X.transpose(0, 3, 1, 2)")
+            raise ShapeError(f"the net takes batches {batch} (input_shape {expected}), "
+                             f"got X of shape {shape}{hint}")
+        if shape[0] == 0:
+            raise ShapeError(f"X holds no inputs: shape {shape}; give at least one")
 
     def backward(self, dscores):
         """Backpropagate dscores (N, num_classes) through the layers; returns dX.
@@ -200,6 +219,7 @@ class Net:
 
     def predict(self, X, batch_size=256):
         """Predicted classes (N,) NumPy ints, in evaluation mode, batch by batch."""
+        self.check_input(X)
         training = self.training
         self.eval()
         try:
@@ -229,7 +249,11 @@ class Net:
         checkpoint.save(self, path)
 
     def load(self, path):
-        """Load parameters and buffers saved by save(); returns the net."""
+        """Load parameters and buffers saved by save() or Trainer.save(); returns the net.
+
+        A trainer's checkpoint also holds the optimizer's and trainer's state,
+        which the net ignores.
+        """
         checkpoint.load(self, path)
         return self
 

@@ -64,10 +64,12 @@ class Optimizer:
     """Base class: learning rate, schedule, weight decay, per-parameter state.
 
     t counts the steps taken. Subclasses list their state arrays in
-    state_names and apply one update rule in update().
+    state_names, their own hyperparameters in setting_names, and apply one
+    update rule in update().
     """
 
     state_names = ()
+    setting_names = ()
 
     def __init__(self, lr, weight_decay=0.0, schedule=None):
         self.base_lr, self.weight_decay = lr, weight_decay
@@ -93,8 +95,20 @@ class Optimizer:
     def update(self, w, dw, state, lr, weight_decay):
         raise NotImplementedError
 
+    def settings(self):
+        """The hyperparameters by name, e.g. {"lr": 0.01, "weight_decay": 0.0, "mu": 0.9, ...}.
+
+        The schedule appears as text, e.g. "StepSchedule(step_size=100, gamma=0.1, warmup=0)".
+        """
+        values = {"lr": self.base_lr, "weight_decay": self.weight_decay}
+        values.update((name, getattr(self, name)) for name in self.setting_names)
+        schedule = ", ".join(f"{k}={v}" for k, v in vars(self.schedule).items())
+        values["schedule"] = f"{type(self.schedule).__name__}({schedule})"
+        return values
+
     def __repr__(self):
-        return f"{type(self).__name__}(lr={self.base_lr}, weight_decay={self.weight_decay})"
+        settings = ", ".join(f"{k}={v}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({settings})"
 
 
 class SGD(Optimizer):
@@ -108,6 +122,7 @@ class Momentum(Optimizer):
     """Momentum update: v = mu*v - lr*dw; w += v (mu, the "friction", 0.9 by default)."""
 
     state_names = ("v",)
+    setting_names = ("mu",)
     nesterov = False
 
     def __init__(self, lr, mu=0.9, weight_decay=0.0, schedule=None):
@@ -129,6 +144,7 @@ class Adagrad(Optimizer):
     """Adagrad: cache += dw**2; w += -lr * dw / (sqrt(cache) + eps)."""
 
     state_names = ("cache",)
+    setting_names = ("eps",)
 
     def __init__(self, lr, eps=1e-8, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
@@ -142,6 +158,7 @@ class RMSProp(Optimizer):
     """RMSProp: cache = decay*cache + (1-decay)*dw**2; w += -lr * dw / (sqrt(cache) + eps)."""
 
     state_names = ("cache",)
+    setting_names = ("decay", "eps")
 
     def __init__(self, lr, decay=0.99, eps=1e-8, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
@@ -155,6 +172,7 @@ class Adam(Optimizer):
     """Adam with bias correction (beta1=0.9, beta2=0.999, eps=1e-8 as the notes recommend)."""
 
     state_names = ("m", "v")
+    setting_names = ("beta1", "beta2", "eps")
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                  schedule=None):

@@ -71,7 +71,8 @@ class Summary:
             f"{format_bytes(f.param_bytes)}",
             f"activations: {self.activations:,} per image, {format_bytes(f.activation_bytes)} "
             f"forward ({self.bytes_per_value} bytes per value)",
-            f"training memory per image: {t}",
+            f"training memory: activations {format_bytes(t.activation_bytes)} per image; "
+            f"parameters {format_bytes(t.param_bytes)} whatever the batch size",
             "  (activations x2 with their gradients, parameters x3 with gradients and "
             "optimizer state)",
         ]

@@ -10,15 +10,18 @@ The same seeds (the net's and the trainer's) give the same history on the
 same backend: the trainer's generator draws the batches, the augmentations
 and the dropout masks.
 """
+import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from . import checkpoint, ops
 from .data.augment import random_crop, random_flip
 from .data.prepare import prepare
+from .errors import ShapeError
+from .checkpoint import CheckpointError
 from .optim import Momentum
 
 
@@ -105,6 +108,19 @@ class Progress:
             self.printed = tenth
             print(f"step {done}/{self.total}: {text}", flush=True)
 
+    def close(self, done):
+        """Green when all total steps were done, red when the run stopped early
+        (an error or an interrupt) after done steps; the text says where."""
+        if not self.enabled:
+            return
+        stopped = f"stopped after step {done}/{self.total}"
+        if self.bar is not None:
+            self.bar.bar_style = "success" if done == self.total else "danger"
+            if done < self.total:
+                self.label.value += f" ({stopped})"
+        elif done < self.total:
+            print(stopped, flush=True)
+
 
 def _in_notebook():
     """True inside a Jupyter kernel with ipywidgets installed."""
@@ -125,11 +141,24 @@ class Trainer:
     augmentations and dropout masks. eval_every: steps between evaluations
     in run() (default: once per epoch); train_samples: the size of the fixed
     training subset whose accuracy is recorded (as CS231n's Solver does).
+    data: a prepared dataset, or a Dataset that is prepared with num_val
+    validation images (prepare()'s default when num_val is None).
     """
 
     def __init__(self, net, data, optimizer=None, seed=0, batch_size=64, augment=False,
-                 eval_every=None, train_samples=1000, eval_batch_size=256):
-        self.net, self.data = net, data if hasattr(data, "preprocess") else prepare(data)
+                 eval_every=None, train_samples=1000, eval_batch_size=256, num_val=None):
+        batch_size = _count("batch_size", batch_size)
+        if hasattr(data, "preprocess"):
+            if num_val is not None:
+                raise ValueError("data is prepared already, so its validation split is fixed: "
+                                 "give num_val to prepare(), or give the Trainer the Dataset")
+        else:
+            data = prepare(data) if num_val is None else prepare(data, num_val=num_val)
+        self.net, self.data = net, data
+        _, H, W, C = self.data.raw_train.shape
+        if (C, H, W) != net.input_shape:
+            raise ShapeError(f"the data's images are {H}x{W}x{C}, input volume {(C, H, W)}, "
+                             f"but the net takes input_shape {net.input_shape}")
         self.optimizer = optimizer or Momentum(lr=0.01)
         self.batch_size, self.augment = batch_size, augment
         self.eval_every, self.eval_batch_size = eval_every, eval_batch_size
@@ -228,40 +257,106 @@ class Trainer:
         callback(trainer, stage) after every step. details: see step().
         """
         if (steps is None) == (epochs is None):
-            raise ValueError("give either steps or epochs")
-        total = steps if steps is not None else epochs * self.steps_per_epoch
+            raise ValueError(f"give either steps or epochs, not {'both' if steps else 'neither'}"
+                             f" (an epoch is {self.steps_per_epoch} steps)")
+        if steps is not None:
+            total = _count("steps", steps)
+        else:
+            total = _count("epochs", epochs, f"; for part of an epoch give steps (an epoch is "
+                                             f"{self.steps_per_epoch} steps)")
+            total *= self.steps_per_epoch
         every = self.eval_every or self.steps_per_epoch
-        bar = Progress(total, progress)
-        for done in range(1, total + 1):
-            stage = self.step(details)
-            for callback in callbacks:
-                callback(self, stage)
-            text = f"epoch {self.step_count / self.steps_per_epoch:.2f}, loss {stage.loss:.3f}"
-            evaluate = self.step_count % every == 0 or done == total
-            if evaluate:
-                train, val = self.record_accuracy()
-                text += f", train acc {train.accuracy:.3f}, val acc {val.accuracy:.3f}"
-            bar.update(done, text, force=evaluate)
+        bar, ran = Progress(total, progress), 0
+        try:
+            for done in range(1, total + 1):
+                stage = self.step(details)
+                ran = done
+                for callback in callbacks:
+                    callback(self, stage)
+                text = f"epoch {self.step_count / self.steps_per_epoch:.2f}, loss {stage.loss:.3f}"
+                evaluate = self.step_count % every == 0 or done == total
+                if evaluate:
+                    train, val = self.record_accuracy()
+                    text += f", train acc {train.accuracy:.3f}, val acc {val.accuracy:.3f}"
+                bar.update(done, text, force=evaluate)
+        finally:
+            bar.close(ran)
         return self.history
 
     def save(self, path):
-        """Save the net, the optimizer state and the step count to an .npz file."""
-        extra = {"trainer.step": np.array(self.step_count), "optim.t": np.array(self.optimizer.t)}
-        for name, state in self.optimizer.state.items():
-            for key, a in state.items():
+        """Save the net, the optimizer and where training stands to an .npz file.
+
+        Besides the net's arrays (net.load reads those alone), the file holds
+        the optimizer's class, settings, step count t and state arrays
+        ("optim.<param>.<key>"), and "trainer.state": the step count, epoch,
+        position in the epoch's order, training seconds, history and the state
+        of the generator that draws batches, augmentations and dropout seeds;
+        "trainer.order" and "trainer.train_subset" are arrays of indices.
+        """
+        state = {"step": self.step_count, "epoch": self.epoch, "position": self.position,
+                 "seconds": self.seconds, "rng": self.rng.bit_generator.state,
+                 "history": asdict(self.history),
+                 "optimizer": {"class": type(self.optimizer).__name__,
+                               "settings": self.optimizer.settings(), "t": self.optimizer.t}}
+        extra = {"trainer.state": np.array(json.dumps(state, default=float)),
+                 "trainer.order": self.order, "trainer.train_subset": self.train_subset}
+        for name, arrays in self.optimizer.state.items():
+            for key, a in arrays.items():
                 extra[f"optim.{name}.{key}"] = np.array(ops.to_numpy(a))
         checkpoint.save(self.net, path, extra)
 
     def load(self, path):
-        """Load what save() wrote; a checkpoint of another net raises CheckpointError."""
-        extra = checkpoint.load(self.net, path, extra_prefixes=("optim.", "trainer."))
-        self.step_count = int(extra.pop("trainer.step", 0))
-        self.optimizer.t = int(extra.pop("optim.t", 0))
+        """Resume from what save() wrote; returns the trainer.
+
+        Restores the net's parameters and buffers, the optimizer's step count
+        and state, and the trainer's step count, epoch, place in the epoch,
+        history, training seconds and generator, so that run() goes on with
+        the batches, augmentations and dropout masks an uninterrupted run would
+        have had. The data is not saved: the trainer must have the same data.
+        Raises CheckpointError, leaving everything unchanged, for a checkpoint
+        of another net, one saved by another optimizer class or with other
+        settings (naming both), or one without a trainer's state.
+        """
+        found = checkpoint.read(path)
+        if "trainer.state" not in found:
+            raise CheckpointError(f"{path} holds a net but no trainer state (it was saved by "
+                                  f"Net.save); load it with trainer.net.load(path)")
+        state = json.loads(str(found["trainer.state"]))
+        saved = state["optimizer"]
+        mine = {"class": type(self.optimizer).__name__, "settings": self.optimizer.settings()}
+        mine = json.loads(json.dumps(mine, default=float))  # as saved: tuples become lists
+        if (saved["class"], saved["settings"]) != (mine["class"], mine["settings"]):
+            raise CheckpointError(
+                f"{path} was saved by the optimizer {_describe(saved)}, but this trainer's is "
+                f"{_describe(mine)}; make the trainer with the same optimizer and settings")
+        extra = checkpoint.load(self.net, path)
+        self.optimizer.t = saved["t"]
         self.optimizer.state = {}
         for name, a in extra.items():
-            param, key = name[len("optim."):].rsplit(".", 1)
-            self.optimizer.state.setdefault(param, {})[key] = ops.asarray(a, dtype=a.dtype)
+            if name.startswith("optim."):
+                param, key = name[len("optim."):].rsplit(".", 1)
+                self.optimizer.state.setdefault(param, {})[key] = ops.asarray(a, dtype=a.dtype)
+        self.step_count, self.epoch = state["step"], state["epoch"]
+        self.position, self.seconds = state["position"], state["seconds"]
+        self.order, self.train_subset = extra["trainer.order"], extra["trainer.train_subset"]
+        self.rng.bit_generator.state = state["rng"]
+        self.history = History(**state["history"])
         return self
+
+
+def _describe(optimizer):
+    """"Adam(lr=0.001, ...)" from {"class": ..., "settings": {...}}."""
+    settings = ", ".join(f"{k}={v}" for k, v in optimizer["settings"].items())
+    return f"{optimizer['class']}({settings})"
+
+
+def _count(name, value, hint=""):
+    """value if it is a whole number >= 1; else TypeError or ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}{hint}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}{hint}")
+    return int(value)
 
 
 def _ratio(after, before):

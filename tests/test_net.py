@@ -12,6 +12,7 @@ from convkit.errors import ShapeError
 from convkit.layers import FC, Conv, ReLU, SVMLoss
 from convkit.net import Net
 from convkit.pattern import PatternError, parse
+from convkit.shapes import format_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -198,6 +199,9 @@ def test_summary_is_shape_arithmetic():
     assert table.training_memory.total_bytes == 2 * 837 * 4 + 3 * 869 * 4
     text = str(table)
     assert "8x8x8" in text and "4x4x8" in text and "1x1x5" in text and "869" in text
+    per_image, params = format_bytes(2 * 837 * 4), format_bytes(3 * 869 * 4)
+    assert (f"training memory: activations {per_image} per image; parameters {params} "
+            f"whatever the batch size") in text
     assert "<table>" in table._repr_html_()
     assert not net.built
     bigger = net.summary((3, 16, 16))
@@ -233,6 +237,39 @@ def test_checkpoint_mismatch_lists_every_difference(tmp_path):
     assert "missing from the checkpoint: bn1.gamma (5,)" in text
     assert "missing from the checkpoint: bn1.running_var (5,)" in text
     np.testing.assert_array_equal(other.params["conv1.w"], before)
+
+
+def test_a_file_that_is_no_checkpoint_gives_a_checkpoint_error(tmp_path):
+    net = Net.from_pattern("INPUT -> FC", input_shape=(4,))
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(CheckpointError, match="junk.npz is not a checkpoint"):
+        net.load(tmp_path / "junk.npz")
+    np.save(tmp_path / "one.npy", np.zeros(3))
+    with pytest.raises(CheckpointError, match="one.npy is not a checkpoint: it holds one array"):
+        net.load(tmp_path / "one.npy")
+    with pytest.raises(FileNotFoundError):
+        net.load(tmp_path / "missing.npz")
+
+
+def test_inputs_are_checked_against_the_input_shape(rng):
+    net = Net.from_pattern("INPUT -> CONV(4) -> RELU -> FC", input_shape=(3, 8, 8))
+    nhwc = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    for run in (net.forward, net.predict, lambda X: net.loss(X, np.array([0, 1]))):
+        with pytest.raises(ShapeError, match=r"takes batches \(N, 3, 8, 8\) .* got X of shape "
+                                             r"\(2, 8, 8, 3\); it looks like NHWC .* "
+                                             r"X.transpose\(0, 3, 1, 2\)"):
+            run(nhwc)
+    with pytest.raises(ShapeError, match=r"got X of shape \(2, 3, 9, 9\)$"):
+        net.forward(np.zeros((2, 3, 9, 9)))
+    with pytest.raises(ShapeError, match=r"X holds no inputs: shape \(0, 3, 8, 8\)"):
+        net.predict(np.zeros((0, 3, 8, 8)))
+
+
+def test_a_channels_last_input_shape_is_refused():
+    with pytest.raises(ShapeError, match=r"\(32, 32, 3\) looks like \(H, W, C\); use "
+                                         r"input_shape=\(3, 32, 32\)"):
+        Net.from_pattern("INPUT -> CONV -> FC", input_shape=(32, 32, 3))
+    assert Net.from_pattern("INPUT -> FC", input_shape=(1, 28, 28)).input_shape == (1, 28, 28)
 
 
 def test_nets_from_layer_objects():

@@ -9,8 +9,10 @@ from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
 from convkit.data import prepare, synthetic_cifar
+from convkit.errors import ShapeError
 from convkit.net import Net
 from convkit.optim import SGD, Adam, Momentum
+from convkit import trainer as trainer_module
 from convkit.trainer import Trainer
 
 FAST = "INPUT -> CONV(K=8, F=4, S=4, P=0) -> RELU -> FC"
@@ -115,8 +117,76 @@ def test_run_records_history_and_calls_back(data, capsys):
     assert len(history.train_acc) == len(history.val_acc) == len(history.seconds) == 3
     out = capsys.readouterr().out
     assert "step 7/7" in out and "val acc" in out
-    with pytest.raises(ValueError):
+
+
+def stop_at(step):
+    def callback(trainer, stage):
+        if stage.step == step:
+            raise KeyboardInterrupt
+    return callback
+
+
+def test_an_interrupted_run_says_where_it_stopped(data, capsys):
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, train_samples=10)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run(steps=5, callbacks=[stop_at(1)])
+    assert capsys.readouterr().out.endswith("stopped after step 2/5\n")
+    trainer.run(steps=1)
+    assert "stopped" not in capsys.readouterr().out
+
+
+def fail(trainer, stage):
+    raise RuntimeError("a callback failed")
+
+
+def test_the_widget_bar_turns_green_or_red(data, monkeypatch):
+    bars = []
+
+    class Recorded(trainer_module.Progress):
+        def __init__(self, *args):
+            super().__init__(*args)
+            bars.append(self)
+
+    monkeypatch.setattr(trainer_module, "_in_notebook", lambda: True)
+    monkeypatch.setattr(trainer_module, "Progress", Recorded)
+    monkeypatch.setattr("IPython.display.display", lambda *widgets: None)
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, train_samples=10)
+    trainer.run(steps=2)
+    with pytest.raises(RuntimeError):
+        trainer.run(steps=3, callbacks=[fail])
+    done, stopped = bars
+    assert (done.bar.bar_style, done.bar.value) == ("success", 2)
+    assert stopped.bar.bar_style == "danger"
+    assert stopped.label.value.endswith("(stopped after step 1/3)")
+
+
+def test_run_and_batch_size_are_validated(data):
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data)
+    with pytest.raises(ValueError, match="either steps or epochs, not neither"):
+        trainer.run()
+    with pytest.raises(ValueError, match="either steps or epochs, not both"):
         trainer.run(steps=1, epochs=1)
+    with pytest.raises(TypeError, match=r"epochs must be a whole number >= 1, got 0.5; for part "
+                                        r"of an epoch give steps \(an epoch is 16 steps\)"):
+        trainer.run(epochs=0.5)
+    with pytest.raises(ValueError, match="epochs must be >= 1, got -1"):
+        trainer.run(epochs=-1)
+    with pytest.raises(ValueError, match="steps must be >= 1, got -3"):
+        trainer.run(steps=-3)
+    assert trainer.step_count == 0
+    for size, error in ((0, ValueError), (-2, ValueError), (2.5, TypeError)):
+        with pytest.raises(error, match="batch_size must be"):
+            Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=size)
+
+
+def test_num_val_goes_to_the_data_preparation(data):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dataset = synthetic_cifar(n_train=60, n_test=10, seed=1)
+        trainer = Trainer(Net.from_pattern("INPUT -> FC"), dataset, num_val=15)
+    assert (len(trainer.data.y_train), len(trainer.data.y_val)) == (45, 15)
+    with pytest.raises(ValueError, match="prepared already.*give num_val to prepare"):
+        Trainer(Net.from_pattern("INPUT -> FC"), data, num_val=15)
 
 
 def test_training_on_synthetic_data_learns(data):
@@ -149,10 +219,66 @@ def test_trainer_checkpoint_round_trip(tmp_path, data):
             np.testing.assert_array_equal(other.optimizer.state[name][key],
                                           trainer.optimizer.state[name][key])
     wrong = Trainer(Net.from_pattern("INPUT -> CONV(K=8, F=4, S=4, P=0) -> RELU -> FC(20) -> FC"),
-                    data)
+                    data, optimizer=Adam(lr=1e-3))
     with pytest.raises(CheckpointError, match="shape of fc1.w: net \\(512, 20\\), checkpoint "
                                               "\\(512, 10\\)"):
         wrong.load(tmp_path / "run.npz")
+
+
+def test_resumed_training_continues_as_if_uninterrupted(tmp_path):
+    small = shapes_data(60, 10, n_test=10)
+    pattern = "INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> DROPOUT(0.7) -> FC"
+
+    def trainer(seed):
+        return Trainer(Net.from_pattern(pattern, seed=seed), small, optimizer=Adam(lr=1e-3),
+                       batch_size=25, augment=True, seed=seed, train_samples=20, eval_every=2)
+
+    whole = trainer(0)
+    whole.run(steps=3, progress=False)  # 2 steps an epoch: stops in the middle of the second
+    whole.save(tmp_path / "run.npz")
+    whole.run(steps=4, progress=False)
+    resumed = trainer(5).load(tmp_path / "run.npz")
+    assert (resumed.step_count, resumed.epoch, resumed.position) == (3, 1, 25)
+    assert len(resumed.history.loss) == 3 and resumed.history.eval_step == [2, 3]
+    resumed.run(steps=4, progress=False)
+    assert resumed.history.loss == whole.history.loss
+    assert resumed.history.val_acc == whole.history.val_acc
+    for name, w in whole.net.params.items():
+        np.testing.assert_array_equal(resumed.net.params[name], w)
+
+
+def test_a_checkpoint_of_another_optimizer_does_not_load(tmp_path, data):
+    trainer = Trainer(Net.from_pattern(FAST, seed=0), data, optimizer=Adam(lr=1e-3))
+    trainer.step()
+    trainer.save(tmp_path / "adam.npz")
+    momentum = Trainer(Net.from_pattern(FAST, seed=1), data, optimizer=Momentum(lr=1e-3))
+    before = momentum.net.params["conv1.w"].copy()
+    with pytest.raises(CheckpointError, match=r"saved by the optimizer Adam\(lr=0.001, .*beta1"
+                                              r".*this trainer's is Momentum\(lr=0.001, .*mu=0.9"):
+        momentum.load(tmp_path / "adam.npz")
+    np.testing.assert_array_equal(momentum.net.params["conv1.w"], before)
+    assert momentum.optimizer.state == {} and momentum.step_count == 0
+    other_lr = Trainer(Net.from_pattern(FAST, seed=1), data, optimizer=Adam(lr=1e-2))
+    with pytest.raises(CheckpointError, match=r"Adam\(lr=0.001.*Adam\(lr=0.01"):
+        other_lr.load(tmp_path / "adam.npz")
+
+
+def test_a_net_loads_a_trainer_checkpoint_for_inference(tmp_path, data):
+    trainer = Trainer(Net.from_pattern(FAST, seed=0), data, optimizer=Momentum(lr=1e-2))
+    trainer.run(steps=2, progress=False)
+    trainer.save(tmp_path / "run.npz")
+    net = Net.from_pattern(FAST, seed=7).load(tmp_path / "run.npz")
+    X = data.X_val[:5]
+    np.testing.assert_array_equal(net.predict(X), trainer.net.predict(X))
+    net.save(tmp_path / "net.npz")
+    with pytest.raises(CheckpointError, match="no trainer state .* trainer.net.load"):
+        Trainer(Net.from_pattern(FAST), data).load(tmp_path / "net.npz")
+
+
+def test_the_data_must_fit_the_net(data):
+    with pytest.raises(ShapeError, match=r"images are 32x32x3, input volume \(3, 32, 32\), but "
+                                         r"the net takes input_shape \(1, 28, 28\)"):
+        Trainer(Net.from_pattern("INPUT -> FC", input_shape=(1, 28, 28)), data)
 
 
 def test_update_ratio_is_about_1e3_for_a_sensible_learning_rate(data):

@@ -2,7 +2,7 @@
 import numpy as np
 from numba import cuda
 
-from .device import THREADS, blocks, empty, flat, is_device, to_device
+from .device import THREADS, blocks, contiguous, empty, flat, is_device, to_device
 from .elementwise import fill_kernel
 from .reduce import total
 
@@ -22,8 +22,8 @@ def argmax_rows_kernel(scores, out):
 def asarray(a, dtype=None):
     """a as a C-ordered device array (copied to the GPU unless it is already there as asked)."""
     if is_device(a):
-        if (dtype is None or np.dtype(dtype) == a.dtype) and a.is_c_contiguous():
-            return a
+        if dtype is None or np.dtype(dtype) == a.dtype:
+            return a if a.is_c_contiguous() else contiguous(a)
         a = a.copy_to_host()
     return to_device(a, dtype)
 

@@ -45,6 +45,33 @@ def to_device(a, dtype=None):
     return cuda.to_device(np.ascontiguousarray(a, dtype=dtype))
 
 
+@cuda.jit(cache=True)
+def copy4_kernel(src, dst):
+    """dst[n, c, h, w] = src[n, c, h, w], one thread per element; src may be strided."""
+    i = cuda.grid(1)
+    if i < dst.size:
+        N, C, H, W = dst.shape
+        w = i % W
+        h = (i // W) % H
+        c = (i // (W * H)) % C
+        n = i // (W * H * C)
+        dst[n, c, h, w] = src[n, c, h, w]
+
+
+def contiguous(a):
+    """A C-ordered copy of the device array a, made on the device.
+
+    A view such as a[:, :, :H-1, :W-1] (floor mode's crop) is strided; 4-D
+    views are copied by copy4_kernel, others by numba's assignment kernel.
+    """
+    out = empty(a.shape, a.dtype)
+    if a.ndim == 4 and a.size:
+        copy4_kernel[blocks(a.size), THREADS](a, out)
+    elif a.size:
+        out[...] = a
+    return out
+
+
 def flat(a):
     """The same device memory seen as one dimension (a is C-ordered)."""
     return a.reshape(a.size)

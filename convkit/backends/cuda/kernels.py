@@ -7,8 +7,8 @@ compile fails on any machine), and check that no kernel is missing here.
 from numba import boolean, float32, float64, from_dtype, int32, int64, types
 from numba.cuda.random import xoroshiro128p_dtype
 
-from . import (arrays, batchnorm, dropout, elementwise, gemm, im2col, layout, local, losses, pool,
-               reduce, relu, updates)
+from . import (arrays, batchnorm, device, dropout, elementwise, gemm, im2col, layout, local,
+               losses, pool, reduce, relu, updates)
 
 STATES = types.Array(from_dtype(xoroshiro128p_dtype), 1, "C")
 
@@ -16,6 +16,11 @@ STATES = types.Array(from_dtype(xoroshiro128p_dtype), 1, "C")
 def array(dtype, ndim):
     """The type of a C-ordered device array."""
     return types.Array(dtype, ndim, "C")
+
+
+def strided(dtype, ndim):
+    """The type of a device array of any layout (a view such as a[:, :, :-1, :-1])."""
+    return types.Array(dtype, ndim, "A")
 
 
 def _signatures(kernel, make):
@@ -74,5 +79,6 @@ KERNELS = [
     _signatures(updates.adagrad_kernel, lambda f: (array(f, 1),) * 3 + (f,) * 3),
     _signatures(updates.rmsprop_kernel, lambda f: (array(f, 1),) * 3 + (f,) * 4),
     _signatures(updates.adam_kernel, lambda f: (array(f, 1),) * 4 + (f,) * 7),
+    _signatures(device.copy4_kernel, lambda f: (strided(f, 4), array(f, 4))),
     _signatures(arrays.argmax_rows_kernel, lambda f: (array(f, 2), array(int64, 1))),
 ]
