@@ -36,8 +36,8 @@ def infer_shapes(layers, input_shape):
     for i, layer in enumerate(layers, 1):
         try:
             shapes.append(layer.setup(shapes[-1]))
-        except ShapeError as e:
-            error = ShapeError(f"layer {i} ({layer.describe()}) on {volume_str(shapes[-1])}: {e}")
+        except (ShapeError, TypeError) as e:
+            error = type(e)(f"layer {i} ({layer.describe()}) on {volume_str(shapes[-1])}: {e}")
             error.layer = i - 1
             raise error from None
     return shapes

@@ -82,7 +82,8 @@ def _tokens(pattern):
         match = _TOKEN.match(pattern, i)
         if not match:
             j = end - len(pattern[i:end].lstrip())
-            raise PatternError(f"unexpected character {pattern[j]!r}", pattern, j)
+            hint = "; sizes are whole numbers >= 0 (K, F, S >= 1)" if pattern[j] == "-" else ""
+            raise PatternError(f"unexpected character {pattern[j]!r}{hint}", pattern, j)
         tokens.append(_Token(match.lastgroup, match.group(match.lastgroup),
                              match.start(match.lastgroup)))
         i = match.end()

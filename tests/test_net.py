@@ -9,7 +9,7 @@ from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
 from convkit.errors import ShapeError
-from convkit.layers import FC, Conv, ReLU, SVMLoss
+from convkit.layers import FC, Conv, Dropout, Flatten, ReLU, SVMLoss
 from convkit.net import Net
 from convkit.pattern import PatternError, parse
 from convkit.shapes import format_bytes
@@ -279,3 +279,23 @@ def test_nets_from_layer_objects():
     assert "conv1: CONV K=4 F=5 S=1 P=0 -> 5x5x4" in repr(net)
     with pytest.raises(ShapeError, match=r"layer 2 \(CONV K=8 F=3 S=1 P=1\) on 1x1x10"):
         Net([FC(10), Conv(8)])
+
+
+@pytest.mark.parametrize("layers, error, words", [
+    (lambda: [Conv(0), FC(10)], ShapeError, ["layer 1 (CONV K=0", "K (the number of filters) must be an int >= 1"]),
+    (lambda: [Conv("8"), FC(10)], TypeError, ["layer 1", "K (the number of filters) must be an int, got '8'"]),
+    (lambda: [Flatten(), FC(0)], ShapeError, ["layer 2 (FC K=0)", "must be an int >= 1, got 0"]),
+    (lambda: [Flatten(), Dropout(p=0), FC(10)], ShapeError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
+    (lambda: [Flatten(), Dropout(p=1.5), FC(10)], ShapeError, ["layer 2 (DROPOUT", "got 1.5"]),
+])
+def test_bad_layer_settings_are_refused_when_the_net_is_built(layers, error, words):
+    with pytest.raises(error) as caught:
+        Net(layers())
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_a_negative_size_in_a_pattern_says_sizes_are_whole_numbers():
+    with pytest.raises(PatternError, match=r"unexpected character '-'; sizes are whole numbers") as caught:
+        Net.from_pattern("INPUT -> CONV(K=-1) -> FC")
+    assert str(caught.value).splitlines()[-1] == " " * 20 + "^"

@@ -1,5 +1,5 @@
 """Dropout layer (inverted dropout, as in the notes)."""
-from .. import ops
+from .. import checks, ops
 from .base import Layer
 
 
@@ -14,6 +14,10 @@ class Dropout(Layer):
     def __init__(self, p=0.5):
         super().__init__()
         self.p = p
+
+    def output_shape(self, in_shape):
+        checks.real("p (the probability of keeping a unit)", self.p, 0, 1, low_open=True)
+        return in_shape
 
     def new_activations(self):
         return 0

@@ -1,7 +1,7 @@
 """Fully-connected (affine) layer."""
 import math
 
-from .. import ops
+from .. import checks, ops
 from ..shapes import fc_params
 from .base import Layer
 from .init import constant, init_weights
@@ -21,6 +21,7 @@ class FC(Layer):
         self.K = K
 
     def output_shape(self, in_shape):
+        checks.integer("K (the number of neurons)", self.K, 1)
         return (self.K,)
 
     def param_shapes(self):

@@ -1,7 +1,7 @@
 """Locally-connected layer: a conv layer without parameter sharing."""
 import math
 
-from .. import ops
+from .. import checks, ops
 from ..shapes import conv_output_size, conv_params
 from .base import Layer
 from .floor import crop, uncrop, unused
@@ -25,6 +25,7 @@ class LocallyConnected(Layer):
         self.P = (F - 1) // 2 if P is None else P
 
     def output_shape(self, in_shape):
+        checks.integer("K (the number of filters)", self.K, 1)
         C, H, W = image_volume(self.kind, in_shape)
         size = self.size()
         return (self.K, conv_output_size(H, **size), conv_output_size(W, **size))
