@@ -2,28 +2,43 @@
 
 Random shapes and hyperparameters, odd ones included (non-square inputs,
 rectangular filters, stride 2 and 3, padding up to 3, F = 1 and 7, C = 1,
-dilation 2, batch 1), in float32 (to 1e-4 relative) and float64 (to 1e-10).
+dilation 2, batch 1), at least 50 cases per op, in float32 (to 1e-4
+relative) and float64 (to 1e-10); NaN inputs give NaN where the reference
+does; gradient checks in float64.
 """
+import sys
+
+import numba
 import numpy as np
 import pytest
+from numba.core.dispatcher import Dispatcher
 
 from convkit import ops
 from convkit.backends import cpu, use_backend
 from convkit.backends import numpy as ref
-from convkit.backends.cpu import im2col
-from convkit.gradcheck import check_op
+from convkit.gradcheck import check_op, numerical_gradient, rel_error
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
 DTYPES = [np.float32, np.float64]
 
 
-def assert_close(actual, expected, dtype):
-    """max |actual - expected| <= tolerance * max |expected| (relative to the array's scale)."""
+def assert_close(actual, expected, dtype, scale=1e-30):
+    """max |actual - expected| <= tolerance * max |expected| (relative to the array's scale).
+
+    Where the true values cancel to about 0, pass the size of the terms that
+    cancel as scale: errors are then measured against it instead.
+    """
     actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape
     assert actual.dtype == expected.dtype == dtype
-    scale = max(np.abs(expected).max(initial=0.0), 1e-30)
+    scale = max(np.abs(expected).max(initial=0.0), scale)
     assert np.abs(actual - expected).max(initial=0.0) <= TOLERANCE[dtype] * scale
+
+
+def assert_all_close(actual, expected, dtype):
+    """assert_close on each pair of two lists of arrays (e.g. dx, dw, db) that must be equally long."""
+    for a, e in zip(actual, expected, strict=True):
+        assert_close(a, e, dtype)
 
 
 def random_array(rng, shape, dtype):
@@ -68,17 +83,17 @@ def test_conv_matches_reference(case, dtype):
     expected, ref_cache = ref.conv_forward(x, w, b, *settings)
     assert_close(out, expected, dtype)
     dout = random_array(rng, out.shape, dtype)
-    for grad, expected in zip(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache)):
-        assert_close(grad, expected, dtype)
+    assert_all_close(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache), dtype)
 
 
 def local_cases(n, seed):
+    """n random locally-connected settings: F from 1 to 7, stride 1 to 3, padding 0 to 3."""
     rng = np.random.default_rng(seed)
     cases = []
     for _ in range(n):
         N, C, K = rng.integers(1, 3), rng.integers(1, 4), rng.integers(1, 4)
-        HH, WW = rng.choice([1, 2, 3], size=2)
-        S, P = rng.integers(1, 4), rng.integers(0, 3)
+        HH, WW = rng.choice([1, 2, 3, 5, 7], size=2)
+        S, P = rng.integers(1, 4), rng.integers(0, 4)
         Ho, Wo = rng.integers(1, 4, size=2)
         H = max((Ho - 1) * S + HH - 2 * P, 1)
         W = max((Wo - 1) * S + WW - 2 * P, 1)
@@ -89,8 +104,14 @@ def local_cases(n, seed):
     return cases
 
 
+LOCAL_CASES = local_cases(50, seed=2) + [
+    dict(x_shape=(1, 1, 7, 7), w_shape=(7, 7, 2, 1, 7, 7), stride=1, pad=3),
+    dict(x_shape=(2, 2, 4, 2), w_shape=(2, 2, 1, 2, 7, 5), stride=3, pad=3),
+]
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("case", local_cases(50, seed=2), ids=str)
+@pytest.mark.parametrize("case", LOCAL_CASES, ids=str)
 def test_local_matches_reference(case, dtype):
     rng = np.random.default_rng(8)
     x = random_array(rng, case["x_shape"], dtype)
@@ -100,8 +121,7 @@ def test_local_matches_reference(case, dtype):
     expected, ref_cache = ref.local_forward(x, w, b, case["stride"], case["pad"])
     assert_close(out, expected, dtype)
     dout = random_array(rng, out.shape, dtype)
-    for grad, expected in zip(cpu.local_backward(dout, cache), ref.local_backward(dout, ref_cache)):
-        assert_close(grad, expected, dtype)
+    assert_all_close(cpu.local_backward(dout, cache), ref.local_backward(dout, ref_cache), dtype)
 
 
 def pool_cases(n, seed):
@@ -154,8 +174,14 @@ def test_l2_pool_of_a_zero_window_has_zero_gradient():
     assert not dx[0, 0, 2:].any() and not dx[0, 0, :, 2:].any()
 
 
+def relu_shapes(n, seed):
+    """n random shapes of 1 to 4 axes, sizes 1 to 7 (batch 1 and C = 1 among them)."""
+    rng = np.random.default_rng(seed)
+    return [tuple(int(d) for d in rng.integers(1, 8, size=rng.integers(1, 5))) for _ in range(n)]
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(7,), (3, 5), (2, 3, 4, 5), (1, 1, 1, 1)])
+@pytest.mark.parametrize("shape", relu_shapes(50, seed=11) + [(), (1, 1, 1, 1)], ids=str)
 def test_relu_matches_reference(shape, dtype):
     rng = np.random.default_rng(11)
     x = random_array(rng, shape, dtype)
@@ -163,11 +189,20 @@ def test_relu_matches_reference(shape, dtype):
     expected, ref_cache = ref.relu_forward(x)
     assert_close(out, expected, dtype)
     dout = random_array(rng, shape, dtype)
-    assert_close(cpu.relu_backward(dout, cache), ref.relu_backward(dout, ref_cache), dtype)
+    dx = cpu.relu_backward(dout, cache)
+    assert out.shape == dx.shape == shape
+    assert_close(dx, ref.relu_backward(dout, ref_cache), dtype)
+
+
+def affine_cases(n, seed):
+    """n random (x_shape, M): x of 2 to 4 axes, sizes 1 to 5, M from 1 to 7."""
+    rng = np.random.default_rng(seed)
+    return [(tuple(int(d) for d in rng.integers(1, 6, size=rng.integers(2, 5))), int(rng.integers(1, 8)))
+            for _ in range(n)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("x_shape, M", [((4, 6), 3), ((1, 5), 1), ((3, 2, 4, 5), 7)])
+@pytest.mark.parametrize("x_shape, M", affine_cases(50, seed=12) + [((1, 5), 1)], ids=str)
 def test_affine_matches_reference(x_shape, M, dtype):
     rng = np.random.default_rng(12)
     x = random_array(rng, x_shape, dtype)
@@ -177,22 +212,29 @@ def test_affine_matches_reference(x_shape, M, dtype):
     expected, ref_cache = ref.affine_forward(x, w, b)
     assert_close(out, expected, dtype)
     dout = random_array(rng, out.shape, dtype)
-    for grad, expected in zip(cpu.affine_backward(dout, cache), ref.affine_backward(dout, ref_cache)):
-        assert_close(grad, expected, dtype)
+    assert_all_close(cpu.affine_backward(dout, cache), ref.affine_backward(dout, ref_cache), dtype)
+
+
+def loss_cases(n, seed):
+    """n random (N, C, delta): batch 1 to 16, 1 to 12 classes, SVM margin delta 0.1 to 2."""
+    rng = np.random.default_rng(seed)
+    return [(int(rng.integers(1, 17)), int(rng.integers(1, 13)), round(float(rng.uniform(0.1, 2)), 2))
+            for _ in range(n)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("loss", ["softmax_loss", "svm_loss"])
-@pytest.mark.parametrize("N, C", [(1, 1), (1, 10), (16, 10), (5, 3)])
-def test_losses_match_reference(N, C, loss, dtype):
+@pytest.mark.parametrize("N, C, delta", loss_cases(50, seed=13) + [(1, 1, 1.0), (1, 10, 1.0)], ids=str)
+def test_losses_match_reference(N, C, delta, loss, dtype):
     rng = np.random.default_rng(13)
     scores = (3 * rng.standard_normal((N, C))).astype(dtype)
     y = rng.integers(0, C, N)
-    value, dscores = getattr(cpu, loss)(scores, y)
-    ref_value, ref_dscores = getattr(ref, loss)(scores, y)
+    settings = dict(delta=delta) if loss == "svm_loss" else {}
+    value, dscores = getattr(cpu, loss)(scores, y, **settings)
+    ref_value, ref_dscores = getattr(ref, loss)(scores, y, **settings)
     assert isinstance(value, float)
     assert value == pytest.approx(ref_value, rel=TOLERANCE[dtype], abs=TOLERANCE[dtype])
-    assert_close(dscores, ref_dscores, dtype)
+    assert_close(dscores, ref_dscores, dtype, scale=1 / N)  # C = 1: dscores = 1/N - 1/N
 
 
 def test_svm_loss_delta():
@@ -202,24 +244,39 @@ def test_svm_loss_delta():
     np.testing.assert_allclose(dscores, [[-2.0, 1.0, 1.0]])
 
 
+def batchnorm_cases(n, seed):
+    """n random (shape, train, momentum, eps): (N, D) and (N, C, H, W) in turn, train and eval in turn."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for i in range(n):
+        N, C, H, W = (int(d) for d in rng.integers(1, 7, size=4))
+        shape = (N, C) if i % 2 else (N, C, H, W)
+        momentum, eps = round(float(rng.uniform(0, 1)), 2), float(rng.choice([1e-5, 1e-3, 0.1]))
+        cases.append((shape, i % 4 < 2, momentum, eps))
+    return cases
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("train", [True, False])
-@pytest.mark.parametrize("shape", [(8, 5), (1, 3), (4, 3, 5, 2), (2, 1, 3, 3)])
-def test_batchnorm_matches_reference(shape, train, dtype):
+@pytest.mark.parametrize("shape, train, momentum, eps", batchnorm_cases(50, seed=14), ids=str)
+def test_batchnorm_matches_reference(shape, train, momentum, eps, dtype):
     rng = np.random.default_rng(14)
     x = (2 + 3 * rng.standard_normal(shape)).astype(dtype)
     gamma, beta = random_array(rng, (2, shape[1]), dtype)
     running = [random_array(rng, (shape[1],), dtype) ** 2 for _ in range(2)]
     ref_running = [r.copy() for r in running]
-    out, cache = cpu.batchnorm_forward(x, gamma, beta, *running, train, 0.8, 1e-3)
-    expected, ref_cache = ref.batchnorm_forward(x, gamma, beta, *ref_running, train, 0.8, 1e-3)
+    out, cache = cpu.batchnorm_forward(x, gamma, beta, *running, train, momentum, eps)
+    expected, ref_cache = ref.batchnorm_forward(x, gamma, beta, *ref_running, train, momentum, eps)
     assert_close(out, expected, dtype)
-    for r, ref_r in zip(running, ref_running):
-        assert_close(r, ref_r, dtype)
+    assert_all_close(running, ref_running, dtype)
     dout = random_array(rng, shape, dtype)
-    for grad, expected in zip(cpu.batchnorm_backward(dout, cache),
-                              ref.batchnorm_backward(dout, ref_cache)):
-        assert_close(grad, expected, dtype)
+    dx, dgamma, dbeta = cpu.batchnorm_backward(dout, cache)
+    ref_dx, ref_dgamma, ref_dbeta = ref.batchnorm_backward(dout, ref_cache)
+    # dx cancels to about 0 where a channel has two values (they normalize to -1 and 1)
+    axes = (0,) if x.ndim == 2 else (0, 2, 3)
+    var = x.astype(np.float64).var(axis=axes) if train else ref_running[1]
+    terms = np.abs(dout).max() * np.abs(gamma).max() / np.sqrt(var.min() + eps)
+    assert_close(dx, ref_dx, dtype, scale=terms)
+    assert_all_close([dgamma, dbeta], [ref_dgamma, ref_dbeta], dtype)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -265,8 +322,7 @@ def test_updates_match_reference(rule, state, settings, dtype):
         getattr(cpu, rule)(w, dw, *states, *step, 0.01, **settings)
         getattr(ref, rule)(ref_w, dw, *ref_states, *step, 0.01, **settings)
     assert_close(w, ref_w, dtype)
-    for s, ref_s in zip(states, ref_states):
-        assert_close(s, ref_s, dtype)
+    assert_all_close(states, ref_states, dtype)
 
 
 def test_array_functions():
@@ -288,8 +344,7 @@ def test_non_contiguous_inputs():
     expected, ref_cache = ref.conv_forward(x, w, b, 2, 1)
     assert_close(out, expected, np.float64)
     dout = rng.standard_normal(out.shape[::-1]).T
-    for grad, expected in zip(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache)):
-        assert_close(grad, expected, np.float64)
+    assert_all_close(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache), np.float64)
 
 
 def test_a_later_forward_leaves_earlier_outputs_and_caches_intact():
@@ -304,44 +359,168 @@ def test_a_later_forward_leaves_earlier_outputs_and_caches_intact():
     np.testing.assert_array_equal(out1, kept)
     expected, ref_cache1 = ref.conv_forward(x1, w, b, 1, 1)
     assert_close(out1, expected, np.float64)
-    for grad, expected in zip(cpu.conv_backward(dout, cache1), ref.conv_backward(dout, ref_cache1)):
-        assert_close(grad, expected, np.float64)
+    assert_all_close(cpu.conv_backward(dout, cache1), ref.conv_backward(dout, ref_cache1), np.float64)
 
 
-def test_one_compiled_kernel_per_dtype_for_all_shapes():
+def run_every_kernel(dtype, readonly):
+    """Every op that runs a compiled kernel, forward and backward, on inputs of dtype (readonly if asked)."""
     rng = np.random.default_rng(19)
-    for case in CONV_CASES[:6]:
-        x = rng.standard_normal(case["x_shape"])
-        w = rng.standard_normal(case["w_shape"])
-        out, cache = cpu.conv_forward(x, w, w[:, 0, 0, 0].copy(), case["stride"], case["pad"],
-                                      case["dilation"])
-        cpu.conv_backward(np.ones_like(out), cache)
-    for kernel in (im2col.im2col, im2col.col2im):
-        float64 = [s for s in kernel.signatures if str(s[0].dtype) == "float64"]
-        assert len(float64) == 1
+
+    def arrays(*shapes):
+        made = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+        for a in made:
+            a.flags.writeable = not readonly
+        return made
+
+    for case in CONV_CASES[:4]:
+        x, w, b = arrays(case["x_shape"], case["w_shape"], case["w_shape"][:1])
+        out, cache = cpu.conv_forward(x, w, b, case["stride"], case["pad"], case["dilation"])
+        cpu.conv_backward(*arrays(out.shape), cache)
+    case = LOCAL_CASES[-1]
+    x, w, b = arrays(case["x_shape"], case["w_shape"], case["w_shape"][:3])
+    out, cache = cpu.local_forward(x, w, b, case["stride"], case["pad"])
+    cpu.local_backward(*arrays(out.shape), cache)
+    for pool in POOLS:
+        out, cache = getattr(cpu, pool + "_forward")(*arrays((2, 3, 6, 5)), 2, 2)
+        getattr(cpu, pool + "_backward")(*arrays(out.shape), cache)
+    for shape in [(), (3, 4)]:
+        out, cache = cpu.relu_forward(*arrays(shape))
+        cpu.relu_backward(*arrays(shape), cache)
+    out, cache = cpu.dropout_forward(*arrays((4, 5)), 0.5, True, 1)
+    cpu.dropout_backward(*arrays(out.shape), cache)
+    y = np.array([0, 2, 1, 0])
+    y.flags.writeable = not readonly
+    for loss in (cpu.softmax_loss, cpu.svm_loss):
+        loss(*arrays((4, 3)), y)
+    for shape in [(4, 3), (2, 3, 2, 2)]:
+        for train in (True, False):
+            x, gamma, beta = arrays(shape, (3,), (3,))
+            out, cache = cpu.batchnorm_forward(x, gamma, beta, np.zeros(3, dtype), np.ones(3, dtype), train)
+            cpu.batchnorm_backward(*arrays(shape), cache)
 
 
-GRADCHECKS = {
+def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
+    for dtype in DTYPES:
+        for readonly in (False, True):
+            run_every_kernel(dtype, readonly)
+    kernels = {f"{module_name}.{name}": obj for module_name, module in list(sys.modules.items())
+               if module_name.startswith("convkit.backends.cpu.")
+               for name, obj in vars(module).items() if isinstance(obj, Dispatcher)}
+    assert len(kernels) == 21
+    for name, kernel in kernels.items():
+        dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
+        assert dtypes == ["float32", "float64"], (name, kernel.signatures)
+
+
+def with_nans(rng, shape, dtype):
+    """A random array with about one NaN in eight numbers."""
+    a = random_array(rng, shape, dtype)
+    a[rng.random(shape) < 0.125] = np.nan
+    return a
+
+
+def nans_in_rows(x, rows):
+    """x (N, ...) with its NaNs kept in the given rows only (0 elsewhere)."""
+    finite = np.nan_to_num(x)
+    finite[rows] = x[rows]
+    return finite
+
+
+def nan_outputs(backend, op, dtype):
+    """Every output of op (forward and backward) computed by backend on inputs with NaNs."""
+    rng = np.random.default_rng(22)
+    x = with_nans(rng, (3, 2, 7, 7), dtype)
+    if op == "relu":
+        out, cache = backend.relu_forward(x)
+        return [out, backend.relu_backward(with_nans(rng, x.shape, dtype), cache)]
+    if op in POOLS:
+        outputs = []
+        for size, stride in [(2, 2), (3, 2), (2, 3), (1, 1)]:
+            out, cache = getattr(backend, op + "_forward")(x, size, stride)
+            dout = random_array(rng, out.shape, dtype)
+            outputs += [out, getattr(backend, op + "_backward")(dout, cache)]
+        return outputs
+    if op in ("softmax_loss", "svm_loss"):
+        scores = nans_in_rows(x.reshape(14, 21), [0, 5, 6])
+        loss, dscores = getattr(backend, op)(scores, rng.integers(0, 21, 14))
+        return [np.array(loss, dtype), dscores]
+    if op == "conv":
+        w, b = random_array(rng, (4, 2, 3, 3), dtype), random_array(rng, (4,), dtype)
+        out, cache = backend.conv_forward(x, w, b, 2, 1)
+        return [out, *backend.conv_backward(random_array(rng, out.shape, dtype), cache)]
+    w, b = random_array(rng, (98, 5), dtype), random_array(rng, (5,), dtype)
+    out, cache = backend.affine_forward(nans_in_rows(x, [1]), w, b)
+    return [out, *backend.affine_backward(random_array(rng, out.shape, dtype), cache)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("op", ["relu", *POOLS, "softmax_loss", "svm_loss", "conv", "affine"])
+def test_nan_inputs_give_nan_where_the_reference_does(op, dtype):
+    actual, expected = nan_outputs(cpu, op, dtype), nan_outputs(ref, op, dtype)
+    assert np.isnan(expected[0]).any()
+    for a, e in zip(actual, expected, strict=True):
+        nan = np.isnan(e)
+        np.testing.assert_array_equal(np.isnan(a), nan)
+        assert_close(np.where(nan, 0, a), np.where(nan, 0, e), dtype)
+
+
+def distinct(rng, shape):
+    """Values at least 0.1 apart: no ties, so a max is differentiable."""
+    return 0.1 * rng.permutation(int(np.prod(shape))).reshape(shape) - 1.0
+
+
+def off_the_kink(rng, shape):
+    """Values at least 0.1 away from 0, where ReLU bends."""
+    return rng.uniform(0.1, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def batchnorm(train, D):
+    """batchnorm_forward(x, gamma, beta) with fixed running statistics of D features."""
+    running_mean, running_var = np.linspace(-1, 1, D), np.linspace(0.5, 2, D)
+    return lambda x, g, b: cpu.batchnorm_forward(x, g, b, running_mean, running_var, train)
+
+
+GRADCHECKS = {  # forward, backward, input shapes, settings, input maker
     "conv dilated": (cpu.conv_forward, cpu.conv_backward,
-                     [(2, 2, 7, 6), (3, 2, 3, 2), (3,)], (2, 1, 2)),
+                     [(2, 2, 7, 6), (3, 2, 3, 2), (3,)], (2, 1, 2), None),
     "conv stride 3": (cpu.conv_forward, cpu.conv_backward,
-                      [(1, 3, 8, 8), (2, 3, 2, 2), (2,)], (3, 0, 1)),
+                      [(1, 3, 8, 8), (2, 3, 2, 2), (2,)], (3, 0, 1), None),
     "local": (cpu.local_forward, cpu.local_backward,
-              [(2, 2, 5, 5), (2, 2, 3, 2, 3, 3), (2, 2, 3)], (2, 1)),
-    "max pool": (cpu.max_pool_forward, cpu.max_pool_backward, [(2, 2, 6, 6)], (3, 3)),
-    "l2 pool": (cpu.l2_pool_forward, cpu.l2_pool_backward, [(2, 2, 5, 5)], (3, 2)),
-    "batchnorm": (lambda x, g, b: cpu.batchnorm_forward(x, g, b, np.zeros(3), np.ones(3)),
-                  cpu.batchnorm_backward, [(4, 3, 2, 2), (3,), (3,)], ()),
+              [(2, 2, 5, 5), (2, 2, 3, 2, 3, 3), (2, 2, 3)], (2, 1), None),
+    "max pool": (cpu.max_pool_forward, cpu.max_pool_backward, [(2, 2, 6, 6)], (3, 3), distinct),
+    "max pool overlapping": (cpu.max_pool_forward, cpu.max_pool_backward, [(1, 2, 7, 5)], (3, 2), distinct),
+    "avg pool": (cpu.avg_pool_forward, cpu.avg_pool_backward, [(2, 2, 6, 6)], (2, 2), None),
+    "avg pool overlapping": (cpu.avg_pool_forward, cpu.avg_pool_backward, [(1, 2, 7, 5)], (3, 2), None),
+    "l2 pool": (cpu.l2_pool_forward, cpu.l2_pool_backward, [(2, 2, 5, 5)], (3, 2), None),
+    "relu": (cpu.relu_forward, cpu.relu_backward, [(2, 3, 4, 3)], (), off_the_kink),
+    "affine": (cpu.affine_forward, cpu.affine_backward, [(3, 2, 4), (8, 5), (5,)], (), None),
+    "dropout": (lambda x: cpu.dropout_forward(x, 0.6, True, 3), cpu.dropout_backward, [(4, 3, 5)], (), None),
+    "dropout eval": (lambda x: cpu.dropout_forward(x, 0.6, False), cpu.dropout_backward, [(4, 3)], (), None),
+    "batchnorm spatial": (batchnorm(True, 3), cpu.batchnorm_backward, [(4, 3, 2, 2), (3,), (3,)], (), None),
+    "batchnorm features": (batchnorm(True, 4), cpu.batchnorm_backward, [(6, 4), (4,), (4,)], (), None),
+    "batchnorm eval spatial": (batchnorm(False, 3), cpu.batchnorm_backward,
+                               [(2, 3, 2, 2), (3,), (3,)], (), None),
+    "batchnorm eval features": (batchnorm(False, 4), cpu.batchnorm_backward, [(6, 4), (4,), (4,)], (), None),
 }
 
 
 @pytest.mark.parametrize("name", GRADCHECKS)
 def test_gradcheck(name):
-    forward, backward, shapes, settings = GRADCHECKS[name]
+    forward, backward, shapes, settings, make = GRADCHECKS[name]
     rng = np.random.default_rng(20)
-    inputs = [rng.standard_normal(shape) for shape in shapes]
+    inputs = [(make or np.random.Generator.standard_normal)(rng, shape) for shape in shapes]
     errors = check_op(lambda *a: forward(*a, *settings), backward, inputs)
-    assert max(errors) < 1e-6
+    assert max(errors) < 1e-7, errors
+
+
+@pytest.mark.parametrize("loss", ["softmax_loss", "svm_loss"])
+@pytest.mark.parametrize("N, C", [(5, 4), (3, 10), (1, 2)])
+def test_loss_gradcheck(loss, N, C):
+    rng = np.random.default_rng(23)
+    scores, y = rng.standard_normal((N, C)), rng.integers(0, C, N)
+    f = getattr(cpu, loss)
+    _, dscores = f(scores, y)
+    assert rel_error(dscores, numerical_gradient(lambda s: f(s, y)[0], scores)) < 1e-7
 
 
 def z(*shape, dtype=np.float64):
@@ -386,5 +565,11 @@ def test_set_num_threads():
         np.testing.assert_array_equal(cpu.max_pool_forward(x, 3, 2)[0], expected)
     finally:
         cpu.set_num_threads(limit)
-    with pytest.raises(ValueError, match="from 1 to"):
-        cpu.set_num_threads(0)
+    try:
+        cpu.set_num_threads(np.int64(1))
+        assert cpu.get_num_threads() == 1 and type(cpu.get_num_threads()) is int
+    finally:
+        cpu.set_num_threads(limit)
+    for bad in (0, True, 1.0, np.float64(1.0), numba.config.NUMBA_NUM_THREADS + 1):
+        with pytest.raises(ValueError, match="from 1 to"):
+            cpu.set_num_threads(bad)

@@ -9,6 +9,16 @@ def asarray(a, dtype=None):
     return np.asarray(a, dtype=dtype, order="C")
 
 
+def for_kernel(a, dtype=None):
+    """a as a C-contiguous, writeable NumPy array of its shape, copied only when it is not one already.
+
+    Numba compiles a kernel once per type of its arguments, and a readonly
+    array is a type of its own: copying readonly inputs here keeps one
+    compiled kernel per dtype.
+    """
+    return np.require(a, dtype, ["C", "W", "E"])
+
+
 def to_numpy(a):
     """a as a NumPy array."""
     return np.asarray(a)

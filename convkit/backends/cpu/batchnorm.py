@@ -7,10 +7,15 @@ The kernels run in parallel over channels and sum in float64.
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 @njit(parallel=True, cache=True)
 def _batch_stats(x, mean, var):
-    """mean[c], var[c]: mean and biased variance of x[:, c, :]."""
+    """mean[c], var[c]: mean and biased variance of x[:, c, :].
+
+    Matches the batch statistics of convkit.backends.numpy.batchnorm_forward.
+    """
     N, C, L = x.shape
     for c in prange(C):
         total = 0.0
@@ -28,7 +33,10 @@ def _batch_stats(x, mean, var):
 
 @njit(parallel=True, cache=True)
 def _normalize(x, mean, inv_std, gamma, beta, out):
-    """out = gamma * (x - mean) * inv_std + beta, per channel."""
+    """out = gamma * (x - mean) * inv_std + beta, per channel.
+
+    Matches convkit.backends.numpy.batchnorm_forward.
+    """
     N, C, L = x.shape
     for c in prange(C):
         for n in range(N):
@@ -38,7 +46,10 @@ def _normalize(x, mean, inv_std, gamma, beta, out):
 
 @njit(parallel=True, cache=True)
 def _normalize_grad(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
-    """dgamma, dbeta and dx of _normalize; with train, mean and var came from this batch."""
+    """dgamma, dbeta and dx of _normalize; with train, mean and var came from this batch.
+
+    Matches convkit.backends.numpy.batchnorm_backward.
+    """
     N, C, L = x.shape
     m = N * L
     for c in prange(C):
@@ -61,8 +72,8 @@ def _normalize_grad(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
 
 
 def _as_volume(a):
-    """(N, D) -> (N, D, 1) and (N, C, H, W) -> (N, C, H*W), C-contiguous."""
-    return np.ascontiguousarray(a).reshape(a.shape[0], a.shape[1], -1)
+    """(N, D) -> (N, D, 1) and (N, C, H, W) -> (N, C, H*W), C-contiguous and writeable."""
+    return for_kernel(a).reshape(a.shape[0], a.shape[1], -1)
 
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, momentum=0.9, eps=1e-5):
@@ -88,7 +99,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
         mean, var = running_mean.copy(), running_var
     inv_std = 1 / np.sqrt(var + eps)
     out = np.empty_like(volume)
-    _normalize(volume, mean, inv_std, gamma, beta, out)
+    _normalize(volume, mean, inv_std, for_kernel(gamma), for_kernel(beta), out)
     return out.reshape(x.shape), (volume, mean, inv_std, gamma.copy(), train, x.shape)
 
 

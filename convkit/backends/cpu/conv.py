@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from . import im2col
+from .arrays import for_kernel
 from .threads import get_num_threads, parallel_map
 from .workspace import scratch
 
@@ -72,7 +73,7 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     Returns out (N, K, Ho, Wo), Ho = (H + 2P - D*(HH-1) - 1)/S + 1 (Wo likewise), and a cache.
     Matches convkit.backends.numpy.conv_forward.
     """
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     conv = _Conv(x, w, stride, pad, dilation)
     K, L = conv.K, conv.L
     wb = np.concatenate([w.reshape(K, conv.R), b.reshape(K, 1)], axis=1)

@@ -6,9 +6,12 @@ reference draws them, so one seed gives the same mask on every backend.
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 @njit(parallel=True, cache=True)
 def _keep(x, u, p, scale, out, kept):
+    """out = x * scale where u < p, else 0, on flat arrays. Matches convkit.backends.numpy.dropout_forward."""
     for i in prange(x.size):
         kept[i] = u[i] < p
         out[i] = x[i] * scale if kept[i] else 0
@@ -16,6 +19,7 @@ def _keep(x, u, p, scale, out, kept):
 
 @njit(parallel=True, cache=True)
 def _masked(dout, kept, scale, dx):
+    """dx = dout * scale where kept, else 0. Matches convkit.backends.numpy.dropout_backward."""
     for i in prange(dout.size):
         dx[i] = dout[i] * scale if kept[i] else 0
 
@@ -29,7 +33,7 @@ def dropout_forward(x, p, train=True, seed=None):
     """
     if not train:
         return x, None
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     u = np.random.default_rng(seed).random(x.shape)
     scale = x.dtype.type(1) / x.dtype.type(p)
     out = np.empty_like(x)
@@ -47,5 +51,5 @@ def dropout_backward(dout, cache):
         return dout
     kept, scale = cache
     dx = np.empty(kept.shape, dout.dtype)
-    _masked(np.ascontiguousarray(dout).reshape(-1), kept.reshape(-1), scale, dx.reshape(-1))
+    _masked(for_kernel(dout).reshape(-1), kept.reshape(-1), scale, dx.reshape(-1))
     return dx

@@ -23,7 +23,10 @@ from numba import njit
 
 @njit(nogil=True, cache=True)
 def pad(x, xp, P):
-    """Copy x (n, C, H, W) into the flat padded planes xp (n, C, Hp*Wp), zeros around."""
+    """Copy x (n, C, H, W) into the flat padded planes xp (n, C, Hp*Wp), zeros around.
+
+    Matches the np.pad of convkit.backends.numpy.conv_forward.
+    """
     N, C, H, W = x.shape
     Wp = W + 2 * P
     xp[:] = 0
@@ -39,7 +42,10 @@ def pad(x, xp, P):
 
 @njit(nogil=True, cache=True)
 def unpad(xp, x, P):
-    """The inside of the padded planes xp, copied into x (n, C, H, W): the inverse of pad."""
+    """The inside of the padded planes xp, copied into x (n, C, H, W): the inverse of pad.
+
+    Matches the last slice dX[:, :, P:P + H, P:P + W] of convkit.backends.numpy.conv_backward.
+    """
     N, C, H, W = x.shape
     Wp = W + 2 * P
     for i in range(N):

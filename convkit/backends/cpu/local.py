@@ -8,9 +8,12 @@ images for the input gradient, so that no two workers write the same number.
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 @njit(parallel=True, cache=True)
 def _local(x, w, b, S, P, out):
+    """out (N, K, Ho, Wo), in parallel over positions. Matches convkit.backends.numpy.local_forward."""
     N, C, H, W = x.shape
     Ho, Wo, K, _, HH, WW = w.shape
     for ij in prange(Ho * Wo):
@@ -33,6 +36,7 @@ def _local(x, w, b, S, P, out):
 
 @njit(parallel=True, cache=True)
 def _local_grad_w(dout, x, S, P, dw, db):
+    """dw and db, in parallel over positions. Matches those of convkit.backends.numpy.local_backward."""
     N, C, H, W = x.shape
     Ho, Wo, K, _, HH, WW = dw.shape
     for ij in prange(Ho * Wo):
@@ -57,6 +61,7 @@ def _local_grad_w(dout, x, S, P, dw, db):
 
 @njit(parallel=True, cache=True)
 def _local_grad_x(dout, w, S, P, dx):
+    """dx, in parallel over images. Matches the dx of convkit.backends.numpy.local_backward."""
     N, C, H, W = dx.shape
     Ho, Wo, K, _, HH, WW = w.shape
     for n in prange(N):
@@ -83,7 +88,7 @@ def local_forward(x, w, b, stride=1, pad=0):
     position; b: (Ho, Wo, K). Returns out (N, K, Ho, Wo) and a cache.
     Matches convkit.backends.numpy.local_forward.
     """
-    x, w, b = (np.ascontiguousarray(a) for a in (x, w, b))
+    x, w, b = (for_kernel(a) for a in (x, w, b))
     Ho, Wo, K = w.shape[:3]
     out = np.empty((x.shape[0], K, Ho, Wo), x.dtype)
     _local(x, w, b, stride, pad, out)
@@ -97,7 +102,7 @@ def local_backward(dout, cache):
     Matches convkit.backends.numpy.local_backward.
     """
     x, w, stride, pad = cache
-    dout = np.ascontiguousarray(dout)
+    dout = for_kernel(dout)
     dx = np.empty_like(x)
     dw = np.empty_like(w)
     db = np.empty(w.shape[:3], w.dtype)

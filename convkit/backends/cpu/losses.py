@@ -6,9 +6,12 @@ writes that row of dscores, and the loss is the mean of the row losses.
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 @njit(parallel=True, cache=True)
 def _softmax(scores, y, dscores, row_loss):
+    """Row losses and dscores of the softmax loss. Matches convkit.backends.numpy.softmax_loss."""
     N, C = scores.shape
     for i in prange(N):
         top = scores[i].max()
@@ -23,11 +26,17 @@ def _softmax(scores, y, dscores, row_loss):
 
 @njit(parallel=True, cache=True)
 def _svm(scores, y, delta, dscores, row_loss):
+    """Row losses and dscores of the SVM loss. Matches convkit.backends.numpy.svm_loss.
+
+    A NaN margin (j != y_i) makes the row loss NaN, as np.maximum does in the
+    reference, and adds nothing to dscores.
+    """
     N, C = scores.shape
     for i in prange(N):
         correct = scores[i, y[i]]
         loss = 0.0
         wrong = 0
+        has_nan = False
         for j in range(C):
             margin = scores[i, j] - correct + delta
             if j != y[i] and margin > 0:
@@ -36,8 +45,9 @@ def _svm(scores, y, delta, dscores, row_loss):
                 dscores[i, j] = 1.0 / N
             else:
                 dscores[i, j] = 0
+            has_nan |= (j != y[i]) & (margin != margin)  # NaN != NaN; & keeps the loop branch-free
         dscores[i, y[i]] = -wrong / N
-        row_loss[i] = loss
+        row_loss[i] = np.nan if has_nan else loss
 
 
 def softmax_loss(scores, y):
@@ -47,10 +57,10 @@ def softmax_loss(scores, y):
     Returns loss (a Python float) and dscores (N, C).
     Matches convkit.backends.numpy.softmax_loss.
     """
-    scores = np.ascontiguousarray(scores)
+    scores = for_kernel(scores)
     dscores = np.empty_like(scores)
     row_loss = np.empty(scores.shape[0])
-    _softmax(scores, np.ascontiguousarray(y, dtype=np.int64), dscores, row_loss)
+    _softmax(scores, for_kernel(y, np.int64), dscores, row_loss)
     return float(row_loss.mean()), dscores
 
 
@@ -61,8 +71,8 @@ def svm_loss(scores, y, delta=1.0):
     Returns loss (a Python float) and dscores (N, C).
     Matches convkit.backends.numpy.svm_loss.
     """
-    scores = np.ascontiguousarray(scores)
+    scores = for_kernel(scores)
     dscores = np.empty_like(scores)
     row_loss = np.empty(scores.shape[0])
-    _svm(scores, np.ascontiguousarray(y, dtype=np.int64), float(delta), dscores, row_loss)
+    _svm(scores, for_kernel(y, np.int64), float(delta), dscores, row_loss)
     return float(row_loss.mean()), dscores

@@ -6,6 +6,8 @@ plane of out belong to one worker, so no two workers write the same number.
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 def _output_size(x, size, stride):
     _, _, H, W = x.shape
@@ -16,10 +18,13 @@ def _output_size(x, size, stride):
 def _max_pool(x, out, argmax, F, S):
     """out[n, c, i, j] = max of the window; argmax holds its flat index iy*W + ix in the plane.
 
-    The taps are visited in row-major order and a value replaces the best only
-    when strictly larger, so a tie keeps the first max.  Planes are read as
-    flat rows with unsigned indices (Numba then skips its negative-index
-    handling: 1.5x faster here).
+    Matches convkit.backends.numpy.max_pool_forward (out) and the np.argmax of
+    its max_pool_backward.  The taps are visited in row-major order and a
+    value replaces the best only when strictly larger, so a tie keeps the
+    first max; a NaN beats every number, as in np.max, and the first NaN wins.
+    The NaN test runs only in planes found to hold a NaN (has_nan).  Planes
+    are read as flat rows with unsigned indices (Numba then skips its
+    negative-index handling: 1.5x faster here).
     """
     N, C, H, W = x.shape
     _, _, Ho, Wo = out.shape
@@ -29,6 +34,9 @@ def _max_pool(x, out, argmax, F, S):
         plane = x[n, c].reshape(H * W)
         best_values = out[n, c].reshape(Ho * Wo)
         best_places = argmax[n, c].reshape(Ho * Wo)
+        has_nan = False
+        for t in range(H * W):
+            has_nan |= np.isnan(plane[t])
         for i in range(Ho):
             for j in range(Wo):
                 where = i * S * W + j * S
@@ -36,8 +44,9 @@ def _max_pool(x, out, argmax, F, S):
                 for fy in range(F):
                     for fx in range(F):
                         k = (i * S + fy) * W + j * S + fx
-                        if plane[np.uint64(k)] > best:
-                            best = plane[np.uint64(k)]
+                        v = plane[np.uint64(k)]
+                        if v > best or (has_nan and np.isnan(v) and not np.isnan(best)):
+                            best = v
                             where = k
                 best_values[np.uint64(i * Wo + j)] = best
                 best_places[np.uint64(i * Wo + j)] = where
@@ -45,7 +54,10 @@ def _max_pool(x, out, argmax, F, S):
 
 @njit(parallel=True, cache=True)
 def _max_unpool(dout, argmax, dx):
-    """dx (zeroed here) gets each dout at its window's argmax."""
+    """dx (zeroed here) gets each dout at its window's argmax.
+
+    Matches convkit.backends.numpy.max_pool_backward.
+    """
     N, C, H, W = dx.shape
     _, _, Ho, Wo = dout.shape
     for nc in prange(N * C):
@@ -64,7 +76,7 @@ def max_pool_forward(x, size=2, stride=2):
     On a tie the first max in row-major window order wins.
     Matches convkit.backends.numpy.max_pool_forward.
     """
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     shape = x.shape[:2] + _output_size(x, size, stride)
     out = np.empty(shape, x.dtype)
     argmax = np.empty(shape, np.int32)
@@ -79,13 +91,17 @@ def max_pool_backward(dout, cache):
     """
     shape, argmax = cache
     dx = np.empty(shape, dout.dtype)
-    _max_unpool(np.ascontiguousarray(dout), argmax, dx)
+    _max_unpool(for_kernel(dout), argmax, dx)
     return dx
 
 
 @njit(parallel=True, cache=True)
 def _window_sums(x, out, F, S, square):
-    """out[n, c, i, j] = sum over the window of x (of x**2 when square)."""
+    """out[n, c, i, j] = sum over the window of x (of x**2 when square).
+
+    Times 1/F**2 this matches convkit.backends.numpy.avg_pool_forward; its square
+    root (square=True) matches convkit.backends.numpy.l2_pool_forward.
+    """
     N, C, H, W = x.shape
     _, _, Ho, Wo = out.shape
     for nc in prange(N * C):
@@ -103,7 +119,10 @@ def _window_sums(x, out, F, S, square):
 
 @njit(parallel=True, cache=True)
 def _avg_unpool(dout, dx, F, S):
-    """dx (zeroed here) gets dout / F**2 at every position of each window."""
+    """dx (zeroed here) gets dout / F**2 at every position of each window.
+
+    Matches convkit.backends.numpy.avg_pool_backward.
+    """
     N, C, H, W = dx.shape
     _, _, Ho, Wo = dout.shape
     share = 1.0 / (F * F)
@@ -121,7 +140,10 @@ def _avg_unpool(dout, dx, F, S):
 
 @njit(parallel=True, cache=True)
 def _l2_unpool(dout, x, out, dx, F, S):
-    """dx (zeroed here) gets dout * x / out at every position of each window (0 where out is 0)."""
+    """dx (zeroed here) gets dout * x / out at every position of each window (0 where out is 0).
+
+    Matches convkit.backends.numpy.l2_pool_backward.
+    """
     N, C, H, W = dx.shape
     _, _, Ho, Wo = dout.shape
     for nc in prange(N * C):
@@ -143,7 +165,7 @@ def avg_pool_forward(x, size=2, stride=2):
 
     Matches convkit.backends.numpy.avg_pool_forward.
     """
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     out = np.empty(x.shape[:2] + _output_size(x, size, stride), x.dtype)
     _window_sums(x, out, size, stride, False)
     out *= x.dtype.type(1.0 / (size * size))
@@ -157,7 +179,7 @@ def avg_pool_backward(dout, cache):
     """
     shape, size, stride = cache
     dx = np.empty(shape, dout.dtype)
-    _avg_unpool(np.ascontiguousarray(dout), dx, size, stride)
+    _avg_unpool(for_kernel(dout), dx, size, stride)
     return dx
 
 
@@ -166,7 +188,7 @@ def l2_pool_forward(x, size=2, stride=2):
 
     Matches convkit.backends.numpy.l2_pool_forward.
     """
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     out = np.empty(x.shape[:2] + _output_size(x, size, stride), x.dtype)
     _window_sums(x, out, size, stride, True)
     np.sqrt(out, out=out)
@@ -180,5 +202,5 @@ def l2_pool_backward(dout, cache):
     """
     x, size, stride, out = cache
     dx = np.empty(x.shape, dout.dtype)
-    _l2_unpool(np.ascontiguousarray(dout), x, out, dx, size, stride)
+    _l2_unpool(for_kernel(dout), x, out, dx, size, stride)
     return dx

@@ -2,17 +2,21 @@
 import numpy as np
 from numba import njit, prange
 
+from .arrays import for_kernel
+
 
 @njit(parallel=True, cache=True)
 def _relu(x, out):
+    """out = max(0, x) on flat arrays; NaN stays NaN. Matches convkit.backends.numpy.relu_forward."""
     for i in prange(x.size):
-        out[i] = x[i] if x[i] > 0 else 0
+        out[i] = 0 if x[i] <= 0 else x[i]
 
 
 @njit(parallel=True, cache=True)
 def _relu_grad(dout, out, dx):
+    """dx = dout * (out > 0) on flat arrays. Matches convkit.backends.numpy.relu_backward."""
     for i in prange(dout.size):
-        dx[i] = dout[i] if out[i] > 0 else 0
+        dx[i] = dout[i] * (out[i] > 0)
 
 
 def relu_forward(x):
@@ -20,7 +24,7 @@ def relu_forward(x):
 
     Matches convkit.backends.numpy.relu_forward.
     """
-    x = np.ascontiguousarray(x)
+    x = for_kernel(x)
     out = np.empty_like(x)
     _relu(x.reshape(-1), out.reshape(-1))
     return out, out
@@ -33,5 +37,5 @@ def relu_backward(dout, cache):
     """
     out = cache
     dx = np.empty_like(out)
-    _relu_grad(np.ascontiguousarray(dout).reshape(-1), out.reshape(-1), dx.reshape(-1))
+    _relu_grad(for_kernel(dout).reshape(-1), out.reshape(-1), dx.reshape(-1))
     return dx

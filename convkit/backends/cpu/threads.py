@@ -21,6 +21,7 @@ Both use ``get_num_threads()`` threads: by default the number of cores,
 capped by NUMBA_NUM_THREADS, changed at run time with ``set_num_threads``.
 """
 import itertools
+import numbers
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,10 +38,10 @@ _state = {"threads": numba.config.NUMBA_NUM_THREADS, "pool": None}
 def set_num_threads(n):
     """Run the CPU kernels on n threads, 1 <= n <= NUMBA_NUM_THREADS (by default the number of cores)."""
     limit = numba.config.NUMBA_NUM_THREADS
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= limit:
         raise ValueError(f"set_num_threads needs an int from 1 to {limit} (NUMBA_NUM_THREADS), got {n!r}")
-    numba.set_num_threads(n)
-    _state["threads"] = n
+    numba.set_num_threads(int(n))
+    _state["threads"] = int(n)
 
 
 def get_num_threads():
