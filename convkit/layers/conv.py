@@ -44,25 +44,31 @@ class Conv(Layer):
 
     def init_params(self, rng, dtype, weight_scale=None):
         shapes = self.param_shapes()
-        fan_in = math.prod(shapes["w"][1:])
+        fan_in = math.prod(shapes["w"][-3:])  # C * F * F inputs per neuron
         self.params = {"w": init_weights(rng, shapes["w"], fan_in, dtype, weight_scale),
                        "b": constant(shapes["b"], 0.0, dtype)}
 
+    def op_forward(self, x):
+        """The op on the input rows that fit: (out, cache)."""
+        return ops.conv_forward(x, self.params["w"], self.params["b"], self.S, self.P, self.dilation)
+
+    def op_backward(self, dout, cache):
+        """The op's backward: (dx, dw, db)."""
+        return ops.conv_backward(dout, cache)
+
     def forward(self, x, train=False, seed=None):
-        x_used = crop(x, *unused(x.shape[1:], **self.size()))
-        out, cache = ops.conv_forward(x_used, self.params["w"], self.params["b"],
-                                      self.S, self.P, self.dilation)
+        out, cache = self.op_forward(crop(x, *unused(x.shape[1:], **self.size())))
         self.cache = (cache, tuple(x.shape))
         return out
 
     def backward(self, dout):
         cache, x_shape = self.cache
-        dx, dw, db = ops.conv_backward(dout, cache)
+        dx, dw, db = self.op_backward(dout, cache)
         self.grads = {"w": dw, "b": db}
         return uncrop(dx, x_shape)
 
     def describe(self):
-        text = f"CONV K={self.K} F={self.F} S={self.S} P={self.P}"
+        text = f"{self.kind} K={self.K} F={self.F} S={self.S} P={self.P}"
         if self.dilation != 1:
             text += f" dilation={self.dilation}"
         if self.mode != "strict":
