@@ -1,0 +1,61 @@
+"""kit.py, the two set-up commands: pip runs only when the pins or the extras change."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import kit  # noqa: E402
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder with a pyproject.toml and a .venv; pip calls are recorded, not run."""
+    (tmp_path / "pyproject.toml").write_text('dependencies = ["numpy==2.4.6"]\n')
+    (tmp_path / ".venv").mkdir()
+    monkeypatch.setattr(kit, "ROOT", tmp_path)
+    monkeypatch.setattr(kit, "VENV", tmp_path / ".venv")
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, **kw: calls.append(command) or 0)
+    return tmp_path, calls
+
+
+def test_a_second_run_installs_nothing(project):
+    root, calls = project
+    kit.install("lab,test")
+    kit.install("lab,test")
+    kit.install("lab")
+    assert len(calls) == 1
+    assert calls[0][-1] == f"{root}[lab,test]"
+
+
+def test_a_new_extra_or_changed_pins_install_again(project):
+    root, calls = project
+    kit.install("lab")
+    kit.install("lab,torch")
+    assert [c[-1] for c in calls] == [f"{root}[lab]", f"{root}[lab,torch]"]
+    kit.install("lab")
+    assert len(calls) == 2
+    (root / "pyproject.toml").write_text('dependencies = ["numpy==2.4.5"]\n')
+    kit.install("lab")
+    assert len(calls) == 3
+
+
+def test_a_failed_pip_install_is_not_remembered(project, monkeypatch):
+    root, calls = project
+    monkeypatch.setattr(subprocess, "call", lambda command, **kw: 1)
+    with pytest.raises(SystemExit, match="pip install failed"):
+        kit.install("lab")
+    assert not (root / ".venv" / "convkit-installed.txt").exists()
+
+
+def test_the_test_command_sets_a_numba_cache_folder(monkeypatch):
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert kit.environment()["NUMBA_CACHE_DIR"] == str(kit.ROOT / ".numba_cache")
+
+
+def test_an_unknown_command_says_how_to_call_it():
+    with pytest.raises(SystemExit, match=re.escape("usage: python3 kit.py lab | test")):
+        kit.main(["serve"])
