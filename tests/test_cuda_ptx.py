@@ -1,7 +1,9 @@
-"""Every CUDA kernel compiles to PTX for real GPUs, without needing one.
+"""Every CUDA kernel compiles to PTX for real GPUs, and assembles to machine code, without a GPU.
 
 numba.cuda.compile_ptx runs the whole compiler (typing, LLVM, NVVM) for a
 given compute capability: A100 (8.0) and H100 (9.0), for float32 and float64.
+nvJitLink (from numba-cuda's CUDA libraries) then assembles that PTX for the
+same GPU, as the driver would, which also checks registers and shared memory.
 """
 import importlib
 import pkgutil
@@ -43,6 +45,26 @@ def compile_ptx(kernel, signature, cc):
     return ptx
 
 
+def assemble(ptx, cc):
+    """The GPU machine code (cubin) of ptx for compute capability cc; raises with ptxas's log."""
+    from cuda.bindings import nvjitlink
+    handle = nvjitlink.create(1, [f"-arch=sm_{cc[0]}{cc[1]}"])
+    try:
+        data = ptx.encode()
+        try:
+            nvjitlink.add_data(handle, nvjitlink.InputType.PTX, data, len(data), "kernel.ptx")
+            nvjitlink.complete(handle)
+        except nvjitlink.nvJitLinkError:
+            log = bytearray(nvjitlink.get_error_log_size(handle))
+            nvjitlink.get_error_log(handle, log)
+            raise AssertionError(log.decode(errors="replace")) from None
+        cubin = bytearray(nvjitlink.get_linked_cubin_size(handle))
+        nvjitlink.get_linked_cubin(handle, cubin)
+        return bytes(cubin)
+    finally:
+        nvjitlink.destroy(handle)
+
+
 @pytest.mark.parametrize("kernel, signatures", KERNELS, ids=[k.__name__ for k, _ in KERNELS])
 def test_kernel_compiles_to_ptx(kernel, signatures):
     float32_signature, _ = signatures
@@ -51,6 +73,7 @@ def test_kernel_compiles_to_ptx(kernel, signatures):
             ptx = compile_ptx(kernel, signature, cc)
             assert f".target sm_{cc[0]}{cc[1]}" in ptx
             assert ".entry" in ptx
+            assert assemble(ptx, cc).startswith(b"\x7fELF")
             if signature == float32_signature and kernel not in USES_FLOAT64:
                 assert ".f64" not in ptx, "the float32 kernel computes in float64"
 
@@ -67,3 +90,10 @@ def test_every_kernel_of_the_backend_is_listed():
                 defined.add(value)
     assert len(defined) >= 30
     assert defined == listed, sorted(k.__name__ for k in defined ^ listed)
+
+
+def test_assembling_broken_ptx_fails_with_the_assembler_log():
+    kernel, (float32_signature, _) = KERNELS[0]
+    ptx = compile_ptx(kernel, float32_signature, (9, 0))
+    with pytest.raises(AssertionError, match="ptxas"):
+        assemble(ptx.replace(".entry", ".entry_broken", 1), (9, 0))
