@@ -25,6 +25,8 @@ import numpy as np
 from convkit.backends import cpu
 from convkit.backends import numpy as ref
 
+from cifar_net import kit_net, net_params, torch_net
+
 try:
     import torch
     import torch.nn.functional as tF
@@ -115,51 +117,6 @@ def pool_case(rng):
     return contenders, reference, 64 / REFERENCE_BATCH
 
 
-def net_params(rng):
-    """conv32-relu-pool, conv64-relu-pool, conv128-relu-pool, FC 10 on 3x32x32 images."""
-    shapes = [(32, 3, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 64, 3, 3), (128,), (2048, 10), (10,)]
-    return [(0.05 * rng.standard_normal(s)).astype(np.float32) for s in shapes]
-
-
-def kit_net(backend, params, x, y, train):
-    """One training step (forward, backward, SGD update) or one forward pass of the net."""
-    caches = []
-    h = x
-    for i in range(3):
-        h, conv_cache = backend.conv_forward(h, params[2 * i], params[2 * i + 1], 1, 1)
-        h, relu_cache = backend.relu_forward(h)
-        h, pool_cache = backend.max_pool_forward(h, 2, 2)
-        caches.append((conv_cache, relu_cache, pool_cache))
-    scores, fc_cache = backend.affine_forward(h, params[6], params[7])
-    if not train:
-        return scores
-    _, dscores = backend.softmax_loss(scores, y)
-    dh, dw, db = backend.affine_backward(dscores, fc_cache)
-    grads = [dw, db]
-    for conv_cache, relu_cache, pool_cache in reversed(caches):
-        dh = backend.max_pool_backward(dh, pool_cache)
-        dh = backend.relu_backward(dh, relu_cache)
-        dh, dw, db = backend.conv_backward(dh, conv_cache)
-        grads[:0] = [dw, db]
-    for p, g in zip(params, grads):
-        backend.sgd_update(p, g, 1e-3)
-    return scores
-
-
-def torch_net(params, x, y, train):
-    h = x
-    for i in range(3):
-        h = tF.max_pool2d(tF.relu(tF.conv2d(h, params[2 * i], params[2 * i + 1], 1, 1)), 2, 2)
-    scores = h.reshape(h.shape[0], -1) @ params[6] + params[7]
-    if train:
-        tF.cross_entropy(scores, y).backward()
-        with torch.no_grad():
-            for p in params:
-                p -= 1e-3 * p.grad
-                p.grad = None
-    return scores
-
-
 def net_case(rng, train):
     x = rng.standard_normal((64, 3, 32, 32), dtype=np.float32)
     y = rng.integers(0, 10, 64)
@@ -177,11 +134,7 @@ def net_case(rng, train):
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
 
         def pytorch():
-            if train:
-                torch_net(tparams, tx, ty, True)
-            else:
-                with torch.no_grad():
-                    torch_net(tparams, tx, ty, False)
+            torch_net(tparams, tx, ty, train)
         contenders["torch"] = pytorch
     return contenders, reference, 64 / REFERENCE_BATCH
 

@@ -22,6 +22,8 @@ import numpy as np
 from convkit import backends, ops
 from convkit.backends import cuda as cuda_backend
 
+from cifar_net import kit_net, net_params, torch_net
+
 try:
     import torch
     import torch.nn.functional as tF
@@ -138,48 +140,6 @@ class Checker:
             self.record(update, on_gpu, arrays)
 
 
-def net_params(rng):
-    """conv32-relu-pool, conv64-relu-pool, conv128-relu-pool, FC 10 on 3x32x32 images."""
-    shapes = [(32, 3, 3, 3), (32,), (64, 32, 3, 3), (64,), (128, 64, 3, 3), (128,), (2048, 10), (10,)]
-    return [(0.05 * rng.standard_normal(s)).astype(np.float32) for s in shapes]
-
-
-def kit_step(params, x, y, lr=1e-3):
-    """One training step through convkit.ops; returns the loss."""
-    caches = []
-    h = x
-    for i in range(3):
-        h, conv_cache = ops.conv_forward(h, params[2 * i], params[2 * i + 1], 1, 1)
-        h, relu_cache = ops.relu_forward(h)
-        h, pool_cache = ops.max_pool_forward(h, 2, 2)
-        caches.append((conv_cache, relu_cache, pool_cache))
-    scores, fc_cache = ops.affine_forward(h, params[6], params[7])
-    loss, dscores = ops.softmax_loss(scores, y)
-    dh, dw, db = ops.affine_backward(dscores, fc_cache)
-    grads = [dw, db]
-    for conv_cache, relu_cache, pool_cache in reversed(caches):
-        dh = ops.max_pool_backward(dh, pool_cache)
-        dh = ops.relu_backward(dh, relu_cache)
-        dh, dw, db = ops.conv_backward(dh, conv_cache)
-        grads[:0] = [dw, db]
-    for p, g in zip(params, grads):
-        ops.sgd_update(p, g, lr)
-    return loss
-
-
-def torch_step(params, x, y, lr=1e-3):
-    h = x
-    for i in range(3):
-        h = tF.max_pool2d(tF.relu(tF.conv2d(h, params[2 * i], params[2 * i + 1], 1, 1)), 2, 2)
-    loss = tF.cross_entropy(h.reshape(h.shape[0], -1) @ params[6] + params[7], y)
-    loss.backward()
-    with torch.no_grad():
-        for p in params:
-            p -= lr * p.grad
-            p.grad = None
-    return loss.item()
-
-
 def timing_cases(N, rng):
     """{case name: {"kit": fn, "torch": fn}} for batch N."""
     cases = {}
@@ -219,11 +179,11 @@ def timing_cases(N, rng):
     images = rng.standard_normal((N, 3, 32, 32)).astype(np.float32)
     labels = rng.integers(0, 10, N)
     gpu_params, gpu_images = [ops.asarray(p) for p in params], ops.asarray(images)
-    step = {"kit": lambda: kit_step(gpu_params, gpu_images, labels)}
+    step = {"kit": lambda: kit_net(ops, gpu_params, gpu_images, labels)}
     if torch is not None:
         tparams = [torch.from_numpy(p.copy()).cuda().requires_grad_() for p in params]
         timages, tlabels = torch.from_numpy(images).cuda(), torch.from_numpy(labels).cuda()
-        step["torch"] = lambda: torch_step(tparams, timages, tlabels)
+        step["torch"] = lambda: torch_net(tparams, timages, tlabels)
     cases[f"training step, batch {N}"] = step
     return cases
 
