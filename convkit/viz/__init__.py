@@ -1,0 +1,9 @@
+"""Drawing helpers the widget views share: matplotlib figures rendered to PNG.
+
+Figures are made with matplotlib's Agg canvas directly (no pyplot, so the
+notebook's own backend is untouched), kept for the life of a view, and
+their artists updated in place before each render.
+"""
+from .canvas import Canvas
+
+__all__ = ["Canvas"]
