@@ -8,7 +8,7 @@ from .errors import BackendError, DatasetError, ShapeError
 from .shapes import *  # noqa: F401,F403  (conv_output_size, pool_output_size, ...)
 from .backends import available as available_backends
 from .backends import get_backend, set_backend, use_backend
-from . import data, gradcheck, layers, models, ops, optim
+from . import data, gradcheck, layers, models, ops, optim, widgets
 from .checkpoint import CheckpointError
 from .net import Net
 from .optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSProp
