@@ -365,3 +365,12 @@ def test_the_module_imports_no_widgets_or_plots():
             "print(any(m in sys.modules for m in ('ipywidgets', 'matplotlib')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_float32_arithmetic_passes_and_a_small_error_does_not():
+    def in_float32(x, w, b, stride, pad):
+        return kit_conv_forward(x.astype(np.float32), w.astype(np.float32), b.astype(np.float32),
+                                stride, pad)
+    assert check("conv_forward", in_float32).passed
+    f = failure("conv_forward", lambda x, w, b, stride, pad: kit_conv_forward(x, w, b, stride, pad) + 1e-3)
+    assert f.case == 1
