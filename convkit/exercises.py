@@ -7,7 +7,7 @@
 
 check() calls the function on several cases, odd ones included, and
 compares each answer with the kit's own (convkit.shapes, and convkit.ops on
-the numpy backend). It returns a Report: "output_size: all 11 cases pass",
+the numpy backend). It returns a Report: "output_size: all 12 cases pass.",
 or the first case that fails with its inputs, what was expected and what
 came back (a value, a shape, or the exception the function raised).
 
@@ -138,10 +138,10 @@ def _compare_int(expected, got):
     """None when got matches an expected int or Raises; else (expected, got) as text."""
     if isinstance(expected, Raises):
         want = f"raises {expected.kind.__name__} ({expected.message})"
-        return (want, f"returned {got!r}")
+        return (want, f"returned {_short(got)}")
     if isinstance(got, bool) or not isinstance(got, numbers.Integral):
         hint = f" (return an int: {int(got)})" if isinstance(got, float) and got.is_integer() else ""
-        return (f"{expected:,} (an int)", f"{got!r} ({type(got).__name__}){hint}")
+        return (f"{expected:,} (an int)", f"{_short(got)} ({type(got).__name__}){hint}")
     if int(got) != expected:
         return (f"{expected:,}", f"{int(got):,}")
     return None
