@@ -192,7 +192,7 @@ def l2_pool_forward(x, size=2, stride=2):
     out = np.empty(x.shape[:2] + _output_size(x, size, stride), x.dtype)
     _window_sums(x, out, size, stride, True)
     np.sqrt(out, out=out)
-    return out, (x, size, stride, out)
+    return out, (x, size, stride, out.copy())  # a copy: the caller may change out
 
 
 def l2_pool_backward(dout, cache):

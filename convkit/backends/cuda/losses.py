@@ -33,7 +33,11 @@ def softmax_rows_kernel(scores, y, inv_n, losses, dscores):
 
 @cuda.jit(cache=True)
 def svm_rows_kernel(scores, y, delta, inv_n, losses, dscores):
-    """Row i: losses[i] = sum over j != y of max(0, s_j - s_y + delta) / N, and its dscores row."""
+    """Row i: losses[i] = sum over j != y of max(0, s_j - s_y + delta) / N, and its dscores row.
+
+    A NaN margin (j != y) makes the row loss NaN, as np.maximum does in the
+    reference, and adds nothing to dscores.
+    """
     i = cuda.grid(1)
     N, C = scores.shape
     if i >= N:
@@ -49,6 +53,8 @@ def svm_rows_kernel(scores, y, delta, inv_n, losses, dscores):
             loss += margin
             positive += one
             dscores[i, j] = inv_n
+        elif j != y[i] and math.isnan(margin):
+            loss += margin
     dscores[i, y[i]] = -positive * inv_n
     losses[i] = loss * inv_n
 

@@ -10,13 +10,17 @@ import math
 import numpy as np
 from numba import cuda
 
-from .device import THREADS, blocks, empty, numpy_boundary
+from .device import THREADS, blocks, contiguous, empty, numpy_boundary
 from .index import covering, nchw
 
 
 @cuda.jit(cache=True)
 def max_pool_kernel(x, out, winner, size, stride):
-    """out[n, c, ho, wo] = max of the window; winner = i*size + j of its first max."""
+    """out[n, c, ho, wo] = max of the window; winner = i*size + j of its first max.
+
+    A value replaces the best only when strictly larger, so a tie keeps the
+    first max; a NaN beats every number, as in np.max, and the first NaN wins.
+    """
     index = cuda.grid(1)
     N, C, Ho, Wo = out.shape
     if index >= out.size:
@@ -27,7 +31,7 @@ def max_pool_kernel(x, out, winner, size, stride):
     for i in range(size):
         for j in range(size):
             value = x[n, c, ho * stride + i, wo * stride + j]
-            if value > best:
+            if value > best or (math.isnan(value) and not math.isnan(best)):
                 best = value
                 best_at = i * size + j
     out[n, c, ho, wo] = best
@@ -172,13 +176,13 @@ def l2_pool_forward(x, size=2, stride=2):
     """
     out = _pooled(x, size, stride)
     l2_pool_kernel[blocks(out.size), THREADS](x, out, size, stride)
-    return out, (x, out, size, stride)
+    return out, (x, size, stride, contiguous(out))  # a copy: the caller may change out
 
 
 @numpy_boundary()
 def l2_pool_backward(dout, cache):
     """dout (N, C, Ho, Wo) -> dx (N, C, H, W) = dout * x / out per window (0 where out == 0)."""
-    x, out, size, stride = cache
+    x, size, stride, out = cache
     dx = empty(x.shape, x.dtype)
     l2_pool_backward_kernel[blocks(dx.size), THREADS](dout, x, out, dx, size, stride)
     return dx

@@ -6,18 +6,18 @@ from .device import THREADS, blocks, empty, flat, numpy_boundary
 
 @cuda.jit(cache=True)
 def relu_kernel(x, out):
-    """out[i] = max(0, x[i])."""
+    """out[i] = max(0, x[i]); NaN stays NaN."""
     i = cuda.grid(1)
     if i < x.size:
-        out[i] = x[i] if x[i] > 0 else 0
+        out[i] = 0 if x[i] <= 0 else x[i]
 
 
 @cuda.jit(cache=True)
 def relu_backward_kernel(dout, x, dx):
-    """dx[i] = dout[i] where x[i] > 0, else 0."""
+    """dx[i] = dout[i] * (x[i] > 0): dout where x > 0, else 0 (NaN where dout is NaN)."""
     i = cuda.grid(1)
     if i < x.size:
-        dx[i] = dout[i] if x[i] > 0 else 0
+        dx[i] = dout[i] if x[i] > 0 else dout[i] * dx.dtype.type(0)
 
 
 @numpy_boundary()

@@ -72,7 +72,7 @@ def l2_pool_forward(x, size=2, stride=2):
     out = np.zeros((N, C) + _output_size(x, size, stride), dtype=x.dtype)
     for i, j, rows, cols in _windows(x, size, stride):
         out[:, :, i, j] = np.sqrt(np.sum(x[:, :, rows, cols] ** 2, axis=(2, 3)))
-    return out, (x, size, stride, out)
+    return out, (x, size, stride, out.copy())  # a copy: the caller may change out
 
 
 def l2_pool_backward(dout, cache):
