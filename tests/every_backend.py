@@ -72,7 +72,7 @@ def _batchnorm(train):
 
 LAYERS = {  # forward(backend, *inputs) -> (out, cache), backward name, input shapes
     "conv": (lambda m, x, w, b: m.conv_forward(x, w, b, 2, 1, 1), "conv_backward",
-             [(2, 2, 5, 6), (3, 2, 3, 3), (3,)]),
+             [(2, 2, 5, 7), (3, 2, 3, 3), (3,)]),
     "local": (lambda m, x, w, b: m.local_forward(x, w, b, 1, 0), "local_backward",
               [(2, 2, 4, 4), (2, 2, 3, 2, 3, 3), (2, 2, 3)]),
     "max_pool": (lambda m, x: m.max_pool_forward(x, 2, 2), "max_pool_backward", [(2, 3, 4, 6)]),

@@ -8,8 +8,10 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _batch_stats(x, mean, var):
     """mean[c], var[c]: mean and biased variance of x[:, c, :].
@@ -31,6 +33,7 @@ def _batch_stats(x, mean, var):
         var[c] = squares / (N * L)
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _normalize(x, mean, inv_std, gamma, beta, out):
     """out = gamma * (x - mean) * inv_std + beta, per channel.
@@ -44,6 +47,7 @@ def _normalize(x, mean, inv_std, gamma, beta, out):
                 out[n, c, i] = gamma[c] * ((x[n, c, i] - mean[c]) * inv_std[c]) + beta[c]
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _normalize_grad(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
     """dgamma, dbeta and dx of _normalize; with train, mean and var came from this batch.

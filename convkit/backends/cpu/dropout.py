@@ -7,8 +7,10 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _keep(x, u, p, scale, out, kept):
     """out = x * scale where u < p, else 0, on flat arrays. Matches convkit.backends.numpy.dropout_forward."""
@@ -17,6 +19,7 @@ def _keep(x, u, p, scale, out, kept):
         out[i] = x[i] * scale if kept[i] else 0
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _masked(dout, kept, scale, dx):
     """dx = dout * scale where kept, else 0. Matches convkit.backends.numpy.dropout_backward."""

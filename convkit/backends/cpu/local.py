@@ -9,8 +9,10 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _local(x, w, b, S, P, out):
     """out (N, K, Ho, Wo), in parallel over positions. Matches convkit.backends.numpy.local_forward."""
@@ -34,6 +36,7 @@ def _local(x, w, b, S, P, out):
                 out[n, k, i, j] = total
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _local_grad_w(dout, x, S, P, dw, db):
     """dw and db, in parallel over positions. Matches those of convkit.backends.numpy.local_backward."""
@@ -59,6 +62,7 @@ def _local_grad_w(dout, x, S, P, dw, db):
                                 dw[i, j, k, c, fy, fx] += g * x[n, c, iy, ix]
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _local_grad_x(dout, w, S, P, dx):
     """dx, in parallel over images. Matches the dx of convkit.backends.numpy.local_backward."""

@@ -7,8 +7,10 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _softmax(scores, y, dscores, row_loss):
     """Row losses and dscores of the softmax loss. Matches convkit.backends.numpy.softmax_loss."""
@@ -24,6 +26,7 @@ def _softmax(scores, y, dscores, row_loss):
         row_loss[i] = np.log(total) - (scores[i, y[i]] - top)
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _svm(scores, y, delta, dscores, row_loss):
     """Row losses and dscores of the SVM loss. Matches convkit.backends.numpy.svm_loss.

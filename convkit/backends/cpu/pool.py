@@ -7,6 +7,7 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
 def _output_size(x, size, stride):
@@ -14,6 +15,7 @@ def _output_size(x, size, stride):
     return (H - size) // stride + 1, (W - size) // stride + 1
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _max_pool(x, out, argmax, F, S):
     """out[n, c, i, j] = max of the window; argmax holds its flat index iy*W + ix in the plane.
@@ -52,6 +54,7 @@ def _max_pool(x, out, argmax, F, S):
                 best_places[np.uint64(i * Wo + j)] = where
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _max_unpool(dout, argmax, dx):
     """dx (zeroed here) gets each dout at its window's argmax.
@@ -95,6 +98,7 @@ def max_pool_backward(dout, cache):
     return dx
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _window_sums(x, out, F, S, square):
     """out[n, c, i, j] = sum over the window of x (of x**2 when square).
@@ -117,6 +121,7 @@ def _window_sums(x, out, F, S, square):
                 out[n, c, i, j] = total
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _avg_unpool(dout, dx, F, S):
     """dx (zeroed here) gets dout / F**2 at every position of each window.
@@ -138,6 +143,7 @@ def _avg_unpool(dout, dx, F, S):
                         dx[n, c, i * S + fy, j * S + fx] += g
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _l2_unpool(dout, x, out, dx, F, S):
     """dx (zeroed here) gets dout * x / out at every position of each window (0 where out is 0).

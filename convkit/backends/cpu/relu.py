@@ -3,8 +3,10 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _relu(x, out, positive):
     """out = max(0, x) and positive = x > 0 on flat arrays; NaN stays NaN.
@@ -16,6 +18,7 @@ def _relu(x, out, positive):
         out[i] = 0 if x[i] <= 0 else x[i]
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
 def _relu_grad(dout, positive, dx):
     """dx = dout * positive on flat arrays. Matches convkit.backends.numpy.relu_backward."""
