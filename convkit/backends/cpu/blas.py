@@ -53,7 +53,7 @@ def found():
 
 @contextlib.contextmanager
 def one_thread():
-    """Run BLAS on one thread inside the ``with`` block; restore its thread count when no block is left open."""
+    """Run BLAS on one thread inside the ``with`` block; restore its thread count once no block is open."""
     if _functions is None:
         yield
         return

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from ...shapes import conv_output_size
 from . import im2col
 from .arrays import for_kernel
 from .threads import get_num_threads, parallel_map
@@ -39,8 +40,8 @@ class _Conv:
         self.N, self.C, self.H, self.W = x.shape
         self.K, _, self.HH, self.WW = w.shape
         self.S, self.P, self.D = S, P, D
-        self.Ho = (self.H + 2 * P - D * (self.HH - 1) - 1) // S + 1
-        self.Wo = (self.W + 2 * P - D * (self.WW - 1) - 1) // S + 1
+        self.Ho = conv_output_size(self.H, self.HH, S, P, D, mode="floor")
+        self.Wo = conv_output_size(self.W, self.WW, S, P, D, mode="floor")
         self.Hp, self.Wp = self.H + 2 * P, self.W + 2 * P
         self.R, self.L = self.C * self.HH * self.WW, self.Ho * self.Wo
         self.dtype = x.dtype

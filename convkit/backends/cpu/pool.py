@@ -6,13 +6,16 @@ plane of out belong to one worker, so no two workers write the same number.
 import numpy as np
 from numba import njit, prange
 
+from ...shapes import pool_output_size
 from .arrays import for_kernel
 from .threads import one_caller_at_a_time
 
 
 def _output_size(x, size, stride):
+    """(Ho, Wo) of pooling x (N, C, H, W) with size x size windows, stride apart."""
     _, _, H, W = x.shape
-    return (H - size) // stride + 1, (W - size) // stride + 1
+    return (pool_output_size(H, size, stride, mode="floor"),
+            pool_output_size(W, size, stride, mode="floor"))
 
 
 @one_caller_at_a_time

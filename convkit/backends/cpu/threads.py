@@ -42,7 +42,10 @@ _pool_lock = threading.Lock()
 
 
 def one_caller_at_a_time(kernel):
-    """Decorator: the parallel Numba kernel, run by one Python thread at a time (kernel.kernel is the original)."""
+    """Decorator: a parallel Numba kernel, run by one Python thread at a time.
+
+    The kernel itself stays reachable as ``.kernel``.
+    """
     @functools.wraps(kernel.py_func)
     def run(*args):
         with _kernel_lock:

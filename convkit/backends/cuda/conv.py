@@ -6,6 +6,7 @@ Backward, with ``drows`` the upstream gradient laid out the same way:
 ``dw = drows @ cols.T``, ``dcols = w.T @ drows``, ``dx = col2im(dcols)`` and
 ``db`` the sum of dout over the batch and the positions.
 """
+from ...shapes import conv_output_size
 from .device import THREADS, blocks, empty, numpy_boundary
 from .gemm import matmul
 from .im2col import col2im_kernel, im2col_kernel
@@ -22,8 +23,8 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     """
     N, C, H, W = x.shape
     K, _, HH, WW = w.shape
-    Ho = (H + 2 * pad - dilation * (HH - 1) - 1) // stride + 1
-    Wo = (W + 2 * pad - dilation * (WW - 1) - 1) // stride + 1
+    Ho = conv_output_size(H, HH, stride, pad, dilation, mode="floor")
+    Wo = conv_output_size(W, WW, stride, pad, dilation, mode="floor")
     cols = empty((C * HH * WW, N * Ho * Wo), x.dtype)
     im2col_kernel[blocks(N * Ho * Wo), THREADS](x, cols, HH, WW, stride, pad, dilation, Ho, Wo)
     rows = matmul(w.reshape(K, C * HH * WW), cols)

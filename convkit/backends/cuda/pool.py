@@ -10,6 +10,7 @@ import math
 import numpy as np
 from numba import cuda
 
+from ...shapes import pool_output_size
 from .device import THREADS, blocks, contiguous, empty, numpy_boundary
 from .index import covering, nchw
 
@@ -129,8 +130,11 @@ def l2_pool_backward_kernel(dout, x, out, dx, size, stride):
 
 
 def _pooled(x, size, stride):
+    """A new device array for the output (N, C, Ho, Wo) of pooling x (N, C, H, W)."""
     N, C, H, W = x.shape
-    return empty((N, C, (H - size) // stride + 1, (W - size) // stride + 1), x.dtype)
+    Ho = pool_output_size(H, size, stride, mode="floor")
+    Wo = pool_output_size(W, size, stride, mode="floor")
+    return empty((N, C, Ho, Wo), x.dtype)
 
 
 @numpy_boundary()

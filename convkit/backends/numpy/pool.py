@@ -1,10 +1,14 @@
 """Pooling layers: max, average and L2 over F x F windows (NCHW arrays, no padding)."""
 import numpy as np
 
+from ...shapes import pool_output_size
+
 
 def _output_size(x, size, stride):
+    """(Ho, Wo) of pooling x (N, C, H, W) with size x size windows, stride apart."""
     _, _, H, W = x.shape
-    return (H - size) // stride + 1, (W - size) // stride + 1
+    return (pool_output_size(H, size, stride, mode="floor"),
+            pool_output_size(W, size, stride, mode="floor"))
 
 
 def _windows(x, size, stride):
