@@ -402,7 +402,7 @@ def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
                if module_name.startswith("convkit.backends.cpu.")
                for name, obj in vars(module).items()
                if isinstance(getattr(obj, "kernel", obj), Dispatcher)}
-    assert len(kernels) == 21
+    assert len(kernels) == 22
     for name, kernel in kernels.items():
         dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
         assert dtypes == ["float32", "float64"], (name, kernel.signatures)

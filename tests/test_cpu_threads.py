@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from convkit.backends import cpu
-from convkit.backends.cpu import blas, threads, workspace
+from convkit.backends.cpu.support import blas, threads, workspace
 
 
 @pytest.fixture

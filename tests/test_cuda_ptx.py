@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("numba_cuda", reason='needs numba-cuda: pip install "convkit[cuda]"')
 
 from convkit.backends import cuda as cuda_backend  # noqa: E402
-from convkit.backends.cuda.availability import simulated  # noqa: E402
+from convkit.backends.cuda.support.availability import simulated  # noqa: E402
 
 if simulated():
     pytest.skip("compiling to PTX needs the real numba.cuda, not the simulator",
@@ -25,7 +25,7 @@ import numba.cuda.dispatcher  # noqa: E402
 from numba import cuda  # noqa: E402
 
 from convkit.backends.cuda import dropout  # noqa: E402
-from convkit.backends.cuda.kernels import KERNELS  # noqa: E402
+from convkit.backends.cuda.support.kernels import KERNELS  # noqa: E402
 
 CAPABILITIES = [(8, 0), (9, 0)]
 # numba's xoroshiro128p_uniform_float32 converts its random bits through float64
@@ -81,8 +81,8 @@ def test_kernel_compiles_to_ptx(kernel, signatures):
 def test_every_kernel_of_the_backend_is_listed():
     listed = {kernel for kernel, _ in KERNELS}
     defined = set()
-    for module_info in pkgutil.iter_modules(cuda_backend.__path__):
-        module = importlib.import_module(f"{cuda_backend.__name__}.{module_info.name}")
+    for module_info in pkgutil.walk_packages(cuda_backend.__path__, f"{cuda_backend.__name__}."):
+        module = importlib.import_module(module_info.name)
         for value in vars(module).values():
             if (isinstance(value, numba.cuda.dispatcher.CUDADispatcher)
                     and value.py_func.__module__ == module.__name__

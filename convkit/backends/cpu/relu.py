@@ -3,12 +3,12 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
-from .threads import one_caller_at_a_time
+from .support.threads import one_caller_at_a_time
 
 
 @one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _relu(x, out, positive):
+def relu_kernel(x, out, positive):
     """out = max(0, x) and positive = x > 0 on flat arrays; NaN stays NaN.
 
     Matches convkit.backends.numpy.relu_forward.
@@ -20,7 +20,7 @@ def _relu(x, out, positive):
 
 @one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _relu_grad(dout, positive, dx):
+def relu_backward_kernel(dout, positive, dx):
     """dx = dout * positive on flat arrays. Matches convkit.backends.numpy.relu_backward."""
     for i in prange(dout.size):
         dx[i] = dout[i] * positive[i]
@@ -35,7 +35,7 @@ def relu_forward(x):
     x = for_kernel(x)
     out = np.empty_like(x)
     positive = np.empty(x.shape, np.bool_)
-    _relu(x.reshape(-1), out.reshape(-1), positive.reshape(-1))
+    relu_kernel(x.reshape(-1), out.reshape(-1), positive.reshape(-1))
     return out, positive
 
 
@@ -46,5 +46,5 @@ def relu_backward(dout, cache):
     """
     positive = cache
     dx = np.empty(positive.shape, dout.dtype)
-    _relu_grad(for_kernel(dout).reshape(-1), positive.reshape(-1), dx.reshape(-1))
+    relu_backward_kernel(for_kernel(dout).reshape(-1), positive.reshape(-1), dx.reshape(-1))
     return dx

@@ -7,11 +7,11 @@ Backward, with ``drows`` the upstream gradient laid out the same way:
 ``db`` the sum of dout over the batch and the positions.
 """
 from ...shapes import conv_output_size
-from .device import THREADS, blocks, empty, numpy_boundary
-from .gemm import matmul
-from .im2col import col2im_kernel, im2col_kernel
-from .layout import nchw_to_rows_kernel, rows_to_nchw_kernel
-from .reduce import channel_sums
+from .support.device import THREADS, blocks, empty, numpy_boundary
+from .support.gemm import matmul
+from .support.im2col import col2im_kernel, im2col_kernel
+from .support.layout import nchw_to_rows_kernel, rows_to_nchw_kernel
+from .support.reduce import channel_sums
 
 
 @numpy_boundary()
@@ -20,6 +20,7 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
 
     x (N, C, H, W), w (K, C, HH, WW), b (K,) -> out (N, K, Ho, Wo), cache,
     where Ho = (H + 2P - D*(HH-1) - 1)/S + 1 (S stride, P zero padding, D dilation).
+    Matches convkit.backends.numpy.conv_forward.
     """
     N, C, H, W = x.shape
     K, _, HH, WW = w.shape
@@ -35,7 +36,10 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
 
 @numpy_boundary()
 def conv_backward(dout, cache):
-    """Gradients of the convolution: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,)."""
+    """Gradients of the convolution: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    Matches convkit.backends.numpy.conv_backward.
+    """
     x, w, cols, stride, pad, dilation = cache
     N, K, Ho, Wo = dout.shape
     _, C, HH, WW = w.shape
