@@ -5,7 +5,9 @@ the matching backward op takes ``dout`` (the gradient of the loss with respect
 to ``out``) and that cache, and returns the gradients of the inputs.
 Each op checks its inputs (``convkit.checks``), then runs the backend in use
 (``convkit.backends``). A backward op always runs on the backend whose forward
-made the cache, even if the backend was switched in between.
+made the cache, even if the backend was switched in between. The pairs of
+forward and backward ops (``CONV``, ``RELU``, ...) and the list of all ops
+are declared once, in ``convkit.backends.registry``.
 """
 from typing import NamedTuple
 
