@@ -6,6 +6,7 @@ nvJitLink (from numba-cuda's CUDA libraries) then assembles that PTX for the
 same GPU, as the driver would, which also checks registers and shared memory.
 """
 import importlib
+import importlib.util
 import pkgutil
 from types import SimpleNamespace
 from unittest import mock
@@ -97,3 +98,30 @@ def test_assembling_broken_ptx_fails_with_the_assembler_log():
     ptx = compile_ptx(kernel, float32_signature, (9, 0))
     with pytest.raises(AssertionError, match="ptxas"):
         assemble(ptx.replace(".entry", ".entry_broken", 1), (9, 0))
+
+
+# CPU kernels with no CUDA kernel of their name: the CUDA backend does their work otherwise
+NO_CUDA_TWIN = {
+    "dropout_backward_kernel",  # elementwise multiply_kernel(dout, mask)
+    "batch_stats_kernel",       # reductions (support/reduce.py) and center_kernel
+    "pad_kernel", "unpad_kernel",  # im2col_kernel and col2im_kernel read and skip the padding
+}
+
+
+def test_cpu_kernels_have_cuda_twins_of_the_same_name_in_the_same_file():
+    from numba.core.dispatcher import Dispatcher as CPUDispatcher
+
+    from convkit.backends import cpu
+
+    twins = 0
+    for module_info in pkgutil.walk_packages(cpu.__path__, f"{cpu.__name__}."):
+        module = importlib.import_module(module_info.name)
+        twin_name = module_info.name.replace(".cpu.", ".cuda.")
+        cuda_module = importlib.import_module(twin_name) if importlib.util.find_spec(twin_name) else None
+        for name, value in vars(module).items():
+            kernel = getattr(value, "kernel", value)  # parallel ones are wrapped: one_caller_at_a_time
+            if isinstance(kernel, CPUDispatcher) and name not in NO_CUDA_TWIN:
+                assert isinstance(getattr(cuda_module, name, None), numba.cuda.dispatcher.CUDADispatcher), \
+                    f"{module_info.name}.{name} has no CUDA twin in {twin_name}"
+                twins += 1
+    assert twins == 18
