@@ -210,7 +210,7 @@ def main():
     parser.add_argument("--no-check", action="store_true", help="only time, skip the op checks")
     args = parser.parse_args()
     reason = cuda_backend.unavailable()
-    if reason is None and cuda_backend.availability.simulated():
+    if reason is None and cuda_backend.support.availability.simulated():
         reason = "numba's CUDA simulator is on (NUMBA_ENABLE_CUDASIM=1); unset it to use the GPU"
     if reason is not None:
         print(f"No GPU benchmark on this machine: {reason}.")

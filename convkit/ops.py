@@ -5,11 +5,15 @@ the matching backward op takes ``dout`` (the gradient of the loss with respect
 to ``out``) and that cache, and returns the gradients of the inputs.
 Each op checks its inputs (``convkit.checks``), then runs the backend in use
 (``convkit.backends``). A backward op always runs on the backend whose forward
-made the cache, even if the backend was switched in between.
+made the cache, even if the backend was switched in between. The pairs of
+forward and backward ops (``CONV``, ``RELU``, ...) and the list of all ops
+are declared once, in ``convkit.backends.registry``.
 """
 from typing import NamedTuple
 
 from . import backends, checks
+from .backends.registry import (AFFINE, AVG_POOL, BATCHNORM, CONV, DROPOUT, L2_POOL, LOCAL, MAX_POOL,
+                                RELU)
 
 
 class Cache(NamedTuple):
@@ -25,22 +29,23 @@ class Cache(NamedTuple):
     dtype: object
 
 
-def _forward(op, *args):
-    """Run op on the backend in use and wrap its cache."""
+def _forward(layer, *args):
+    """Run layer.forward (a registry.Layer) on the backend in use and wrap its cache."""
     name = backends.get_backend()
-    out, raw = getattr(backends.module(name), op)(*args)
-    return out, Cache(raw, name, op, tuple(out.shape), out.dtype)
+    out, raw = backends.function(layer.forward, name)(*args)
+    return out, Cache(raw, name, layer.forward, tuple(out.shape), out.dtype)
 
 
-def _backward(op, dout, cache):
-    """Check dout against the forward's output, then run op where the forward ran."""
-    forward = op.replace("_backward", "_forward")
+def _backward(layer, dout, cache):
+    """Check cache and dout against layer.forward's, then run layer.backward where the forward ran."""
     if not isinstance(cache, Cache):
-        raise TypeError(f"{op} needs the cache returned by {forward}, got {type(cache).__name__}")
-    if cache.op != forward:
-        raise TypeError(f"{op} needs the cache returned by {forward}, got one from {cache.op}")
+        raise TypeError(f"{layer.backward} needs the cache returned by {layer.forward}, "
+                        f"got {type(cache).__name__}")
+    if cache.op != layer.forward:
+        raise TypeError(f"{layer.backward} needs the cache returned by {layer.forward}, "
+                        f"got one from {cache.op}")
     checks.dout(dout, cache.out_shape, cache.dtype)
-    return getattr(backends.module(cache.backend), op)(dout, cache.raw)
+    return backends.function(layer.backward, cache.backend)(dout, cache.raw)
 
 
 def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
@@ -52,12 +57,12 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     Wo = (W + 2P - D*(WW-1) - 1)/S + 1 (both must be integers), and a cache.
     """
     checks.conv(x, w, b, stride, pad, dilation)
-    return _forward("conv_forward", x, w, b, int(stride), int(pad), int(dilation))
+    return _forward(CONV, x, w, b, int(stride), int(pad), int(dilation))
 
 
 def conv_backward(dout, cache):
     """dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,)."""
-    return _backward("conv_backward", dout, cache)
+    return _backward(CONV, dout, cache)
 
 
 def local_forward(x, w, b, stride=1, pad=0):
@@ -67,12 +72,12 @@ def local_forward(x, w, b, stride=1, pad=0):
     output position; b: (Ho, Wo, K). Returns out (N, K, Ho, Wo) and a cache.
     """
     checks.local(x, w, b, stride, pad)
-    return _forward("local_forward", x, w, b, int(stride), int(pad))
+    return _forward(LOCAL, x, w, b, int(stride), int(pad))
 
 
 def local_backward(dout, cache):
     """dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (Ho, Wo, K, C, HH, WW), db (Ho, Wo, K)."""
-    return _backward("local_backward", dout, cache)
+    return _backward(LOCAL, dout, cache)
 
 
 def max_pool_forward(x, size=2, stride=2):
@@ -82,23 +87,23 @@ def max_pool_forward(x, size=2, stride=2):
     (Wo likewise), and a cache.
     """
     checks.pool(x, size, stride)
-    return _forward("max_pool_forward", x, int(size), int(stride))
+    return _forward(MAX_POOL, x, int(size), int(stride))
 
 
 def max_pool_backward(dout, cache):
     """dout (N, C, Ho, Wo) -> dx (N, C, H, W); on a tie the first max (row-major) gets it."""
-    return _backward("max_pool_backward", dout, cache)
+    return _backward(MAX_POOL, dout, cache)
 
 
 def avg_pool_forward(x, size=2, stride=2):
     """Average pooling: x (N, C, H, W) -> out (N, C, Ho, Wo), cache."""
     checks.pool(x, size, stride)
-    return _forward("avg_pool_forward", x, int(size), int(stride))
+    return _forward(AVG_POOL, x, int(size), int(stride))
 
 
 def avg_pool_backward(dout, cache):
     """dout (N, C, Ho, Wo) -> dx (N, C, H, W)."""
-    return _backward("avg_pool_backward", dout, cache)
+    return _backward(AVG_POOL, dout, cache)
 
 
 def l2_pool_forward(x, size=2, stride=2):
@@ -107,23 +112,23 @@ def l2_pool_forward(x, size=2, stride=2):
     x (N, C, H, W) -> out (N, C, Ho, Wo), cache.
     """
     checks.pool(x, size, stride)
-    return _forward("l2_pool_forward", x, int(size), int(stride))
+    return _forward(L2_POOL, x, int(size), int(stride))
 
 
 def l2_pool_backward(dout, cache):
     """dout (N, C, Ho, Wo) -> dx (N, C, H, W) = dout * x / out (0 where out is 0)."""
-    return _backward("l2_pool_backward", dout, cache)
+    return _backward(L2_POOL, dout, cache)
 
 
 def relu_forward(x):
     """ReLU, max(0, x) elementwise: x (any shape) -> out (same shape), cache."""
     checks.array("x", x)
-    return _forward("relu_forward", x)
+    return _forward(RELU, x)
 
 
 def relu_backward(dout, cache):
     """dout (shape of x) -> dx: dout where x > 0, else 0."""
-    return _backward("relu_backward", dout, cache)
+    return _backward(RELU, dout, cache)
 
 
 def affine_forward(x, w, b):
@@ -133,12 +138,12 @@ def affine_forward(x, w, b):
     Returns out (N, M) and a cache.
     """
     checks.affine(x, w, b)
-    return _forward("affine_forward", x, w, b)
+    return _forward(AFFINE, x, w, b)
 
 
 def affine_backward(dout, cache):
     """dout (N, M) -> dx (N, d1, ..., dk), dw (D, M), db (M,)."""
-    return _backward("affine_backward", dout, cache)
+    return _backward(AFFINE, dout, cache)
 
 
 def softmax_loss(scores, y):
@@ -175,13 +180,13 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
     Returns out (shape of x) and a cache.
     """
     checks.batchnorm(x, gamma, beta, running_mean, running_var, momentum, eps)
-    return _forward("batchnorm_forward", x, gamma, beta, running_mean, running_var, bool(train),
+    return _forward(BATCHNORM, x, gamma, beta, running_mean, running_var, bool(train),
                     float(momentum), float(eps))
 
 
 def batchnorm_backward(dout, cache):
     """dout (shape of x) -> dx (shape of x), dgamma, dbeta ((D,) or (C,))."""
-    return _backward("batchnorm_backward", dout, cache)
+    return _backward(BATCHNORM, dout, cache)
 
 
 def dropout_forward(x, p, train=True, seed=None):
@@ -191,13 +196,13 @@ def dropout_forward(x, p, train=True, seed=None):
     train=False returns x unchanged. Returns out (shape of x) and a cache.
     """
     checks.dropout(x, p, seed)
-    return _forward("dropout_forward", x, float(p), bool(train),
+    return _forward(DROPOUT, x, float(p), bool(train),
                     None if seed is None else int(seed))
 
 
 def dropout_backward(dout, cache):
     """dout (shape of x) -> dx: dout times the forward's mask."""
-    return _backward("dropout_backward", dout, cache)
+    return _backward(DROPOUT, dout, cache)
 
 
 def sgd_update(w, dw, lr, weight_decay=0.0):

@@ -17,6 +17,7 @@ from convkit import ops
 from convkit.backends import cpu, use_backend
 from convkit.backends import numpy as ref
 from convkit.gradcheck import check_op, numerical_gradient, rel_error
+from every_backend import NAN_OPS, POOLS, nan_outputs, tied_max_pool
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
 DTYPES = [np.float32, np.float64]
@@ -136,8 +137,6 @@ def pool_cases(n, seed):
     return cases
 
 
-POOLS = ["max_pool", "avg_pool", "l2_pool"]
-
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("pool", POOLS)
@@ -155,13 +154,8 @@ def test_pool_matches_reference(case, pool, dtype):
 
 @pytest.mark.parametrize("case", pool_cases(20, seed=4), ids=str)
 def test_max_pool_ties_go_to_the_first_max(case):
-    x = np.random.default_rng(10).integers(0, 2, case["x_shape"]).astype(np.float64)
-    out, cache = cpu.max_pool_forward(x, case["size"], case["stride"])
-    dout = np.arange(1.0, out.size + 1).reshape(out.shape)
-    ref_out, ref_cache = ref.max_pool_forward(x, case["size"], case["stride"])
-    np.testing.assert_array_equal(out, ref_out)
-    np.testing.assert_array_equal(cpu.max_pool_backward(dout, cache),
-                                  ref.max_pool_backward(dout, ref_cache))
+    for got, expected in zip(tied_max_pool(cpu, **case), tied_max_pool(ref, **case), strict=True):
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_l2_pool_of_a_zero_window_has_zero_gradient():
@@ -403,58 +397,19 @@ def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
     for dtype in DTYPES:
         for readonly in (False, True):
             run_every_kernel(dtype, readonly)
-    kernels = {f"{module_name}.{name}": obj for module_name, module in list(sys.modules.items())
+    kernels = {f"{module_name}.{name}": getattr(obj, "kernel", obj)  # parallel ones: one_caller_at_a_time
+               for module_name, module in list(sys.modules.items())
                if module_name.startswith("convkit.backends.cpu.")
-               for name, obj in vars(module).items() if isinstance(obj, Dispatcher)}
-    assert len(kernels) == 21
+               for name, obj in vars(module).items()
+               if isinstance(getattr(obj, "kernel", obj), Dispatcher)}
+    assert len(kernels) == 22
     for name, kernel in kernels.items():
         dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
         assert dtypes == ["float32", "float64"], (name, kernel.signatures)
 
 
-def with_nans(rng, shape, dtype):
-    """A random array with about one NaN in eight numbers."""
-    a = random_array(rng, shape, dtype)
-    a[rng.random(shape) < 0.125] = np.nan
-    return a
-
-
-def nans_in_rows(x, rows):
-    """x (N, ...) with its NaNs kept in the given rows only (0 elsewhere)."""
-    finite = np.nan_to_num(x)
-    finite[rows] = x[rows]
-    return finite
-
-
-def nan_outputs(backend, op, dtype):
-    """Every output of op (forward and backward) computed by backend on inputs with NaNs."""
-    rng = np.random.default_rng(22)
-    x = with_nans(rng, (3, 2, 7, 7), dtype)
-    if op == "relu":
-        out, cache = backend.relu_forward(x)
-        return [out, backend.relu_backward(with_nans(rng, x.shape, dtype), cache)]
-    if op in POOLS:
-        outputs = []
-        for size, stride in [(2, 2), (3, 2), (2, 3), (1, 1)]:
-            out, cache = getattr(backend, op + "_forward")(x, size, stride)
-            dout = random_array(rng, out.shape, dtype)
-            outputs += [out, getattr(backend, op + "_backward")(dout, cache)]
-        return outputs
-    if op in ("softmax_loss", "svm_loss"):
-        scores = nans_in_rows(x.reshape(14, 21), [0, 5, 6])
-        loss, dscores = getattr(backend, op)(scores, rng.integers(0, 21, 14))
-        return [np.array(loss, dtype), dscores]
-    if op == "conv":
-        w, b = random_array(rng, (4, 2, 3, 3), dtype), random_array(rng, (4,), dtype)
-        out, cache = backend.conv_forward(x, w, b, 2, 1)
-        return [out, *backend.conv_backward(random_array(rng, out.shape, dtype), cache)]
-    w, b = random_array(rng, (98, 5), dtype), random_array(rng, (5,), dtype)
-    out, cache = backend.affine_forward(nans_in_rows(x, [1]), w, b)
-    return [out, *backend.affine_backward(random_array(rng, out.shape, dtype), cache)]
-
-
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("op", ["relu", *POOLS, "softmax_loss", "svm_loss", "conv", "affine"])
+@pytest.mark.parametrize("op", NAN_OPS)
 def test_nan_inputs_give_nan_where_the_reference_does(op, dtype):
     actual, expected = nan_outputs(cpu, op, dtype), nan_outputs(ref, op, dtype)
     assert np.isnan(expected[0]).any()

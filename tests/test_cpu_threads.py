@@ -1,4 +1,5 @@
 """The CPU backend's worker threads, its BLAS thread setting and its scratch buffers."""
+import os
 import subprocess
 import sys
 import threading
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 
 from convkit.backends import cpu
-from convkit.backends.cpu import blas, threads, workspace
+from convkit.backends.cpu.support import blas, threads, workspace
 
 
 @pytest.fixture
@@ -94,3 +95,112 @@ def test_import_convkit_leaves_numba_unloaded():
     code = "import sys, convkit; print('numba' in sys.modules, 'convkit.backends.cpu' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_one_thread_blocks_that_overlap_restore_the_blas_setting_once_all_have_ended():
+    if not blas.found():
+        pytest.skip("NumPy's BLAS is not OpenBLAS from NumPy's wheels")
+    get, set_ = blas._functions
+    before = get()
+    set_(2)
+    try:
+        first, second = blas.one_thread(), blas.one_thread()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)  # the first to start ends first, as threads may
+        assert get() == 1  # the second block still runs its workers
+        second.__exit__(None, None, None)
+        assert get() == 2
+    finally:
+        set_(before)
+
+
+def test_convs_in_two_threads_leave_numpy_blas_as_it_was(two_threads):
+    if not blas.found():
+        pytest.skip("NumPy's BLAS is not OpenBLAS from NumPy's wheels")
+    get, set_ = blas._functions
+    before = get()
+    set_(2)
+    rng = np.random.default_rng(41)
+    x, w, b = rng.standard_normal((6, 3, 9, 9)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+
+    def convs():
+        for _ in range(30):
+            _, cache = cpu.conv_forward(x, w, b, 1, 1)
+            cpu.conv_backward(np.ones((6, 4, 9, 9)), cache)
+
+    try:
+        workers = [threading.Thread(target=convs) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert get() == 2
+    finally:
+        set_(before)
+
+
+def every_op(seed):
+    """Every op of convkit.ops, forward and backward, on small random inputs: all results, as NumPy arrays."""
+    from convkit import ops
+    from every_backend import LAYERS
+
+    rng = np.random.default_rng(seed)
+    results = []
+    for forward, backward, shapes in LAYERS.values():
+        out, cache = forward(ops, *(rng.standard_normal(shape) for shape in shapes))
+        grads = getattr(ops, backward)(rng.standard_normal(out.shape), cache)
+        results += [out, *(grads if isinstance(grads, tuple) else (grads,))]
+    scores, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+    for loss in (ops.softmax_loss, ops.svm_loss):
+        value, dscores = loss(scores, y)
+        results += [np.array(value), dscores]
+    w, dw = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
+    ops.sgd_update(w, dw, 0.1)
+    ops.momentum_update(w, dw, np.zeros_like(w), 0.1)
+    ops.adagrad_update(w, dw, np.ones_like(w), 0.1)
+    ops.rmsprop_update(w, dw, np.ones_like(w), 0.1)
+    ops.adam_update(w, dw, np.zeros_like(w), np.ones_like(w), 2, 0.1)
+    return results + [w, np.array(ops.sum_squares(w)), ops.argmax_rows(scores)]
+
+
+CONCURRENT_CALLS = """
+import sys, threading
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from convkit import backends
+from convkit.net import Net
+from test_cpu_threads import every_op
+
+backends.set_backend("cpu")
+net = Net.from_pattern("INPUT -> [CONV(K=4) -> RELU -> BN -> POOL]*2 -> DROPOUT(p=0.5) -> FC",
+                       input_shape=(3, 8, 8), num_classes=3, seed=0)
+net.eval()
+X = np.random.default_rng(1).standard_normal((5, 3, 8, 8))
+expected = {seed: every_op(seed) for seed in range(4)}
+expected_scores = net.forward(X)
+failures = []
+
+def calls(seed):
+    for _ in range(15):
+        if any(not np.array_equal(a, e) for a, e in zip(every_op(seed), expected[seed], strict=True)):
+            failures.append(f"ops, thread {seed}")
+        if not np.array_equal(net.forward(X), expected_scores):
+            failures.append(f"Net.forward, thread {seed}")
+
+threads = [threading.Thread(target=calls, args=(seed,)) for seed in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(len(failures), "wrong results", failures[:3])
+"""
+
+
+def test_every_op_and_net_forward_in_four_threads_at_once():
+    """Numba's workqueue layer aborted the process (SIGABRT) here: run it in a process of its own."""
+    tests = os.path.dirname(os.path.abspath(__file__))
+    result = subprocess.run([sys.executable, "-c", CONCURRENT_CALLS, tests], capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "0 wrong results []"

@@ -6,6 +6,7 @@ nvJitLink (from numba-cuda's CUDA libraries) then assembles that PTX for the
 same GPU, as the driver would, which also checks registers and shared memory.
 """
 import importlib
+import importlib.util
 import pkgutil
 from types import SimpleNamespace
 from unittest import mock
@@ -15,7 +16,7 @@ import pytest
 pytest.importorskip("numba_cuda", reason='needs numba-cuda: pip install "convkit[cuda]"')
 
 from convkit.backends import cuda as cuda_backend  # noqa: E402
-from convkit.backends.cuda.availability import simulated  # noqa: E402
+from convkit.backends.cuda.support.availability import simulated  # noqa: E402
 
 if simulated():
     pytest.skip("compiling to PTX needs the real numba.cuda, not the simulator",
@@ -25,7 +26,7 @@ import numba.cuda.dispatcher  # noqa: E402
 from numba import cuda  # noqa: E402
 
 from convkit.backends.cuda import dropout  # noqa: E402
-from convkit.backends.cuda.kernels import KERNELS  # noqa: E402
+from convkit.backends.cuda.support.kernels import KERNELS  # noqa: E402
 
 CAPABILITIES = [(8, 0), (9, 0)]
 # numba's xoroshiro128p_uniform_float32 converts its random bits through float64
@@ -81,8 +82,8 @@ def test_kernel_compiles_to_ptx(kernel, signatures):
 def test_every_kernel_of_the_backend_is_listed():
     listed = {kernel for kernel, _ in KERNELS}
     defined = set()
-    for module_info in pkgutil.iter_modules(cuda_backend.__path__):
-        module = importlib.import_module(f"{cuda_backend.__name__}.{module_info.name}")
+    for module_info in pkgutil.walk_packages(cuda_backend.__path__, f"{cuda_backend.__name__}."):
+        module = importlib.import_module(module_info.name)
         for value in vars(module).values():
             if (isinstance(value, numba.cuda.dispatcher.CUDADispatcher)
                     and value.py_func.__module__ == module.__name__
@@ -97,3 +98,30 @@ def test_assembling_broken_ptx_fails_with_the_assembler_log():
     ptx = compile_ptx(kernel, float32_signature, (9, 0))
     with pytest.raises(AssertionError, match="ptxas"):
         assemble(ptx.replace(".entry", ".entry_broken", 1), (9, 0))
+
+
+# CPU kernels with no CUDA kernel of their name: the CUDA backend does their work otherwise
+NO_CUDA_TWIN = {
+    "dropout_backward_kernel",  # elementwise multiply_kernel(dout, mask)
+    "batch_stats_kernel",       # reductions (support/reduce.py) and center_kernel
+    "pad_kernel", "unpad_kernel",  # im2col_kernel and col2im_kernel read and skip the padding
+}
+
+
+def test_cpu_kernels_have_cuda_twins_of_the_same_name_in_the_same_file():
+    from numba.core.dispatcher import Dispatcher as CPUDispatcher
+
+    from convkit.backends import cpu
+
+    twins = 0
+    for module_info in pkgutil.walk_packages(cpu.__path__, f"{cpu.__name__}."):
+        module = importlib.import_module(module_info.name)
+        twin_name = module_info.name.replace(".cpu.", ".cuda.")
+        cuda_module = importlib.import_module(twin_name) if importlib.util.find_spec(twin_name) else None
+        for name, value in vars(module).items():
+            kernel = getattr(value, "kernel", value)  # parallel ones are wrapped: one_caller_at_a_time
+            if isinstance(kernel, CPUDispatcher) and name not in NO_CUDA_TWIN:
+                assert isinstance(getattr(cuda_module, name, None), numba.cuda.dispatcher.CUDADispatcher), \
+                    f"{module_info.name}.{name} has no CUDA twin in {twin_name}"
+                twins += 1
+    assert twins == 18

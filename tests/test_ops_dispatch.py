@@ -1,4 +1,6 @@
 """convkit.ops picks the backend in use, and sends each cache back to the backend that made it."""
+import importlib
+import inspect
 import types
 
 import numpy as np
@@ -6,6 +8,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from convkit import backends, ops
+from convkit.backends import registry
 from convkit.backends import numpy as ref
 from convkit.errors import BackendError
 
@@ -104,3 +107,59 @@ def test_losses_updates_and_array_functions_pass_through():
     assert loss == pytest.approx(np.log(4))
     assert dscores.shape == (2, 4)
     assert_array_equal(w, [0.95, -2.025])
+
+
+def backend_modules():
+    """Every backend module that imports here (cuda needs numba-cuda, not a GPU, to import)."""
+    modules = {"numpy": ref, "cpu": importlib.import_module("convkit.backends.cpu")}
+    cuda = importlib.import_module("convkit.backends.cuda")
+    if cuda.HAVE_NUMBA_CUDA:
+        modules["cuda"] = cuda
+    return modules
+
+
+OP_SUFFIXES = ("_forward", "_backward", "_loss", "_update")
+
+
+@pytest.mark.parametrize("name", ["numpy", "cpu", "cuda"])
+def test_every_backend_defines_the_declared_ops_and_no_other(name):
+    module = backend_modules().get(name)
+    if module is None:
+        pytest.skip("numba-cuda is not installed")
+    assert registry.missing(module) == []
+    ops_like = {key for key, value in vars(module).items()
+                if callable(value) and key.endswith(OP_SUFFIXES)}
+    assert ops_like <= set(registry.OPS)
+
+
+@pytest.mark.parametrize("op", registry.OPS)
+def test_each_op_takes_the_same_arguments_on_every_backend(op):
+    expected = inspect.signature(getattr(ref, op))
+    for name, module in backend_modules().items():
+        assert inspect.signature(getattr(module, op)) == expected, name
+
+
+def test_ops_has_a_public_function_for_every_declared_op():
+    assert registry.missing(ops) == []
+    layers = {name for layer in registry.LAYERS for name in layer}
+    assert {op for op in registry.OPS if op.endswith(("_forward", "_backward"))} == layers
+    assert len(registry.OPS) == len(set(registry.OPS))
+
+
+def test_a_backend_that_lacks_an_op_is_refused_by_name():
+    complete = {op: (lambda *args: None) for op in registry.OPS}
+    backends.check("fake", types.SimpleNamespace(**complete))
+    del complete["l2_pool_backward"], complete["zeros"]
+    with pytest.raises(BackendError, match="backend 'fake' lacks the ops l2_pool_backward, zeros"):
+        backends.check("fake", types.SimpleNamespace(**complete))
+
+
+def test_a_backward_given_another_layers_cache_names_both_ops(xwb):
+    with backends.use_backend("numpy"):
+        out, cache = ops.max_pool_forward(np.zeros((1, 1, 4, 4)))
+        with pytest.raises(TypeError, match="conv_backward needs the cache returned by conv_forward, "
+                                            "got one from max_pool_forward"):
+            ops.conv_backward(out, cache)
+        with pytest.raises(TypeError, match="relu_backward needs the cache returned by relu_forward, "
+                                            "got tuple"):
+            ops.relu_backward(out, cache.raw)

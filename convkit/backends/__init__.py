@@ -6,8 +6,9 @@ Backends:
 - ``"cuda"``: numba.cuda kernels for NVIDIA GPUs (``convkit.backends.cuda``).
 
 ``"auto"`` (the default) picks ``"cuda"`` where a GPU answers, else ``"cpu"``.
-Every backend module defines the same op functions, plus ``unavailable()``,
-which returns ``None`` when it can run here and a sentence saying why not otherwise.
+Every backend module defines the ops declared in ``registry.OPS`` (checked
+when it is first used), plus ``unavailable()``, which returns ``None`` when
+it can run here and a sentence saying why not otherwise.
 """
 import contextlib
 import importlib
@@ -15,6 +16,7 @@ import os
 import sys
 
 from ..errors import BackendError
+from . import registry
 
 NAMES = ("numpy", "cpu", "cuda")
 _modules = {}
@@ -34,8 +36,17 @@ def _load(name):
             raise BackendError(
                 f"backend {name!r} cannot run here: {reason} "
                 f"(available here: {', '.join(map(repr, available()))})")
+        check(name, module)
         _modules[name] = module
     return _modules[name]
+
+
+def check(name, module):
+    """Raise BackendError unless module (backend name) defines every op of registry.OPS."""
+    gaps = registry.missing(module)
+    if gaps:
+        raise BackendError(f"backend {name!r} lacks the ops {', '.join(gaps)} "
+                           f"that convkit.backends.registry declares")
 
 
 def available():
@@ -97,3 +108,8 @@ def use_backend(name):
 def module(name=None):
     """The module implementing backend ``name`` (default: the one in use)."""
     return _load(name or get_backend())
+
+
+def function(op, name=None):
+    """Backend name's function (default: the backend in use) for op, a name of registry.OPS."""
+    return getattr(module(name), op)

@@ -3,7 +3,7 @@ import numpy as np
 
 from convkit.backends import cuda as gpu
 from convkit.backends import numpy as ref
-from convkit.backends.cuda.device import is_device
+from convkit.backends.cuda.support.device import is_device
 
 DTYPES = (np.float32, np.float64)
 TOLERANCE = {np.dtype(np.float32): dict(rtol=1e-4, atol=1e-4),

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from compare import assert_device_close, device, gpu, random
-from convkit.backends.cuda.gemm import matmul
-from convkit.backends.cuda.reduce import channel_dots, channel_sums
+from convkit.backends.cuda.support.gemm import matmul
+from convkit.backends.cuda.support.reduce import channel_dots, channel_sums
 
 
 def test_asarray_copies_to_the_device_once(rng):

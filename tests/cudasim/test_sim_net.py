@@ -4,7 +4,7 @@ import pytest
 
 from convkit import ops
 from convkit.backends import use_backend
-from convkit.backends.cuda.device import is_device
+from convkit.backends.cuda.support.device import is_device
 
 
 def train_step(params, x, y):

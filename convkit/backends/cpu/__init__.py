@@ -3,7 +3,7 @@
 Same functions, same signatures and the same results as convkit.backends.numpy
 (to float rounding); all arrays are C-contiguous NumPy arrays, NCHW for image
 batches. Kernels are compiled on first use and cached on disk (cache=True).
-threads.py tells how the work is spread over the cores, conv.py how a
+support/threads.py tells how the work is spread over the cores, conv.py how a
 convolution becomes matrix products.
 """
 try:
@@ -12,7 +12,7 @@ except ImportError as error:
     _MISSING = f"Numba is not installed ({error}); install it with: pip install numba"
 else:
     _MISSING = None
-    from .threads import get_num_threads, set_num_threads  # first: picks the threading layer
+    from .support.threads import get_num_threads, set_num_threads  # first: picks the threading layer
     from .affine import affine_backward, affine_forward
     from .arrays import argmax_rows, asarray, sum_squares, to_numpy, zeros
     from .batchnorm import batchnorm_backward, batchnorm_forward

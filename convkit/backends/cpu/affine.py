@@ -5,7 +5,7 @@ turn (threads.parallel_map), with BLAS on one thread each, as in conv.py.
 """
 import numpy as np
 
-from .threads import get_num_threads, parallel_map
+from .support.threads import get_num_threads, parallel_map
 
 
 def _slices(N):
@@ -19,7 +19,8 @@ def affine_forward(x, w, b):
     x: (N, d1, ..., dk) flattened to (N, D); w: (D, M); b: (M,). Returns out (N, M) and a cache.
     Matches convkit.backends.numpy.affine_forward.
     """
-    rows = np.ascontiguousarray(x).reshape(x.shape[0], -1)
+    x = np.ascontiguousarray(x)
+    rows = x.reshape(x.shape[0], -1)
     out = np.empty((rows.shape[0], w.shape[1]), x.dtype)
 
     def forward_slice(part):
@@ -27,7 +28,7 @@ def affine_forward(x, w, b):
         out[part] += b
 
     parallel_map(forward_slice, _slices(rows.shape[0]))
-    return out, (rows, x.shape, w)
+    return out, (x, w)
 
 
 def affine_backward(dout, cache):
@@ -35,7 +36,8 @@ def affine_backward(dout, cache):
 
     Matches convkit.backends.numpy.affine_backward.
     """
-    rows, shape, w = cache
+    x, w = cache
+    rows = x.reshape(x.shape[0], -1)
     dx = np.empty_like(rows)
 
     def backward_slice(part):
@@ -43,4 +45,4 @@ def affine_backward(dout, cache):
         return rows[part].T @ dout[part]
 
     dw = sum(parallel_map(backward_slice, _slices(rows.shape[0])))
-    return dx.reshape(shape), dw, dout.sum(axis=0)
+    return dx.reshape(x.shape), dw, dout.sum(axis=0)

@@ -1,7 +1,7 @@
 """Array functions: the CPU backend's arrays are C-contiguous NumPy arrays (plain NumPy)."""
 import numpy as np
 
-from . import blas
+from .support import blas
 
 
 def asarray(a, dtype=None):

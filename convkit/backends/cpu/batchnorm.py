@@ -8,10 +8,12 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .support.threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _batch_stats(x, mean, var):
+def batch_stats_kernel(x, mean, var):
     """mean[c], var[c]: mean and biased variance of x[:, c, :].
 
     Matches the batch statistics of convkit.backends.numpy.batchnorm_forward.
@@ -31,8 +33,9 @@ def _batch_stats(x, mean, var):
         var[c] = squares / (N * L)
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _normalize(x, mean, inv_std, gamma, beta, out):
+def normalize_kernel(x, mean, inv_std, gamma, beta, out):
     """out = gamma * (x - mean) * inv_std + beta, per channel.
 
     Matches convkit.backends.numpy.batchnorm_forward.
@@ -44,9 +47,10 @@ def _normalize(x, mean, inv_std, gamma, beta, out):
                 out[n, c, i] = gamma[c] * ((x[n, c, i] - mean[c]) * inv_std[c]) + beta[c]
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _normalize_grad(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
-    """dgamma, dbeta and dx of _normalize; with train, mean and var came from this batch.
+def batchnorm_backward_kernel(dout, x, mean, inv_std, gamma, train, dx, dgamma, dbeta):
+    """dgamma, dbeta and dx of normalize_kernel; with train, mean and var came from this batch.
 
     Matches convkit.backends.numpy.batchnorm_backward.
     """
@@ -90,7 +94,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
     if train:
         mean = np.empty(volume.shape[1], x.dtype)
         var = np.empty(volume.shape[1], x.dtype)
-        _batch_stats(volume, mean, var)
+        batch_stats_kernel(volume, mean, var)
         running_mean *= momentum
         running_mean += (1 - momentum) * mean
         running_var *= momentum
@@ -99,8 +103,8 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
         mean, var = running_mean.copy(), running_var
     inv_std = 1 / np.sqrt(var + eps)
     out = np.empty_like(volume)
-    _normalize(volume, mean, inv_std, for_kernel(gamma), for_kernel(beta), out)
-    return out.reshape(x.shape), (volume, mean, inv_std, gamma.copy(), train, x.shape)
+    normalize_kernel(volume, mean, inv_std, for_kernel(gamma), for_kernel(beta), out)
+    return out.reshape(x.shape), (volume, mean, gamma.copy(), inv_std, train, x.shape)
 
 
 def batchnorm_backward(dout, cache):
@@ -109,9 +113,9 @@ def batchnorm_backward(dout, cache):
     dout: shape of x. Returns dx (shape of x), dgamma and dbeta ((D,) or (C,)).
     Matches convkit.backends.numpy.batchnorm_backward.
     """
-    volume, mean, inv_std, gamma, train, shape = cache
+    volume, mean, gamma, inv_std, train, shape = cache
     dx = np.empty_like(volume)
     dgamma = np.empty_like(gamma)
     dbeta = np.empty_like(gamma)
-    _normalize_grad(_as_volume(dout), volume, mean, inv_std, gamma, train, dx, dgamma, dbeta)
+    batchnorm_backward_kernel(_as_volume(dout), volume, mean, inv_std, gamma, train, dx, dgamma, dbeta)
     return dx.reshape(shape), dgamma, dbeta

@@ -18,16 +18,17 @@ they do, since BLAS runs below its best on narrow matrices, as long as every
 thread still gets two slices or more to balance the load.  The backward
 pass rebuilds the columns rather than keeping the forward's: a fresh array of
 many megabytes per call costs more in page faults than im2col does, so every
-large temporary is a scratch buffer reused by later calls (workspace.py).
+large temporary is a scratch buffer reused by later calls (support/workspace.py).
 """
 import math
 
 import numpy as np
 
-from . import im2col
+from ...shapes import conv_output_size
+from .support import im2col
 from .arrays import for_kernel
-from .threads import get_num_threads, parallel_map
-from .workspace import scratch
+from .support.threads import get_num_threads, parallel_map
+from .support.workspace import scratch
 
 COLUMNS = 512
 
@@ -39,8 +40,8 @@ class _Conv:
         self.N, self.C, self.H, self.W = x.shape
         self.K, _, self.HH, self.WW = w.shape
         self.S, self.P, self.D = S, P, D
-        self.Ho = (self.H + 2 * P - D * (self.HH - 1) - 1) // S + 1
-        self.Wo = (self.W + 2 * P - D * (self.WW - 1) - 1) // S + 1
+        self.Ho = conv_output_size(self.H, self.HH, S, P, D, mode="floor")
+        self.Wo = conv_output_size(self.W, self.WW, S, P, D, mode="floor")
         self.Hp, self.Wp = self.H + 2 * P, self.W + 2 * P
         self.R, self.L = self.C * self.HH * self.WW, self.Ho * self.Wo
         self.dtype = x.dtype
@@ -50,16 +51,16 @@ class _Conv:
     def columns(self, x):
         """The columns (R + 1, n*L) of the n images x (n, C, H, W), ones in the last row."""
         xp = scratch("conv padded", (x.shape[0], self.C, self.Hp * self.Wp), self.dtype)
-        im2col.pad(x, xp, self.P)
+        im2col.pad_kernel(x, xp, self.P)
         cols = scratch("conv cols", (self.R + 1, x.shape[0] * self.L), self.dtype)
-        im2col.im2col(xp, cols, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
+        im2col.im2col_kernel(xp, cols, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
         return cols
 
     def add_columns(self, dcols, dx):
         """dx (n, C, H, W) = col2im(dcols): the input gradient of columns()."""
         dxp = scratch("conv padded", (dx.shape[0], self.C, self.Hp * self.Wp), self.dtype)
-        im2col.col2im(dcols, dxp, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
-        im2col.unpad(dxp, dx, self.P)
+        im2col.col2im_kernel(dcols, dxp, self.HH, self.WW, self.S, self.D, self.Wp, self.Ho, self.Wo)
+        im2col.unpad_kernel(dxp, dx, self.P)
 
     def images(self, rows):
         """rows (K, n*L) seen as the n images (n, K, Ho, Wo) they hold."""

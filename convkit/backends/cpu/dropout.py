@@ -7,18 +7,21 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .support.threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _keep(x, u, p, scale, out, kept):
+def dropout_kernel(x, u, p, scale, out, kept):
     """out = x * scale where u < p, else 0, on flat arrays. Matches convkit.backends.numpy.dropout_forward."""
     for i in prange(x.size):
         kept[i] = u[i] < p
         out[i] = x[i] * scale if kept[i] else 0
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _masked(dout, kept, scale, dx):
+def dropout_backward_kernel(dout, kept, scale, dx):
     """dx = dout * scale where kept, else 0. Matches convkit.backends.numpy.dropout_backward."""
     for i in prange(dout.size):
         dx[i] = dout[i] * scale if kept[i] else 0
@@ -38,7 +41,7 @@ def dropout_forward(x, p, train=True, seed=None):
     scale = x.dtype.type(1) / x.dtype.type(p)
     out = np.empty_like(x)
     kept = np.empty(x.shape, np.bool_)
-    _keep(x.reshape(-1), u.reshape(-1), p, scale, out.reshape(-1), kept.reshape(-1))
+    dropout_kernel(x.reshape(-1), u.reshape(-1), p, scale, out.reshape(-1), kept.reshape(-1))
     return out, (kept, scale)
 
 
@@ -51,5 +54,5 @@ def dropout_backward(dout, cache):
         return dout
     kept, scale = cache
     dx = np.empty(kept.shape, dout.dtype)
-    _masked(for_kernel(dout).reshape(-1), kept.reshape(-1), scale, dx.reshape(-1))
+    dropout_backward_kernel(for_kernel(dout).reshape(-1), kept.reshape(-1), scale, dx.reshape(-1))
     return dx

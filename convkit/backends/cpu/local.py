@@ -9,10 +9,12 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .support.threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _local(x, w, b, S, P, out):
+def local_kernel(x, w, b, S, P, out):
     """out (N, K, Ho, Wo), in parallel over positions. Matches convkit.backends.numpy.local_forward."""
     N, C, H, W = x.shape
     Ho, Wo, K, _, HH, WW = w.shape
@@ -34,8 +36,9 @@ def _local(x, w, b, S, P, out):
                 out[n, k, i, j] = total
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _local_grad_w(dout, x, S, P, dw, db):
+def local_dw_kernel(dout, x, S, P, dw, db):
     """dw and db, in parallel over positions. Matches those of convkit.backends.numpy.local_backward."""
     N, C, H, W = x.shape
     Ho, Wo, K, _, HH, WW = dw.shape
@@ -59,8 +62,9 @@ def _local_grad_w(dout, x, S, P, dw, db):
                                 dw[i, j, k, c, fy, fx] += g * x[n, c, iy, ix]
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _local_grad_x(dout, w, S, P, dx):
+def local_dx_kernel(dout, w, S, P, dx):
     """dx, in parallel over images. Matches the dx of convkit.backends.numpy.local_backward."""
     N, C, H, W = dx.shape
     Ho, Wo, K, _, HH, WW = w.shape
@@ -91,7 +95,7 @@ def local_forward(x, w, b, stride=1, pad=0):
     x, w, b = (for_kernel(a) for a in (x, w, b))
     Ho, Wo, K = w.shape[:3]
     out = np.empty((x.shape[0], K, Ho, Wo), x.dtype)
-    _local(x, w, b, stride, pad, out)
+    local_kernel(x, w, b, stride, pad, out)
     return out, (x, w, stride, pad)
 
 
@@ -106,6 +110,6 @@ def local_backward(dout, cache):
     dx = np.empty_like(x)
     dw = np.empty_like(w)
     db = np.empty(w.shape[:3], w.dtype)
-    _local_grad_w(dout, x, stride, pad, dw, db)
-    _local_grad_x(dout, w, stride, pad, dx)
+    local_dw_kernel(dout, x, stride, pad, dw, db)
+    local_dx_kernel(dout, w, stride, pad, dx)
     return dx, dw, db

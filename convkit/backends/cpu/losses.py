@@ -7,10 +7,12 @@ import numpy as np
 from numba import njit, prange
 
 from .arrays import for_kernel
+from .support.threads import one_caller_at_a_time
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _softmax(scores, y, dscores, row_loss):
+def softmax_rows_kernel(scores, y, dscores, row_loss):
     """Row losses and dscores of the softmax loss. Matches convkit.backends.numpy.softmax_loss."""
     N, C = scores.shape
     for i in prange(N):
@@ -24,8 +26,9 @@ def _softmax(scores, y, dscores, row_loss):
         row_loss[i] = np.log(total) - (scores[i, y[i]] - top)
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _svm(scores, y, delta, dscores, row_loss):
+def svm_rows_kernel(scores, y, delta, dscores, row_loss):
     """Row losses and dscores of the SVM loss. Matches convkit.backends.numpy.svm_loss.
 
     A NaN margin (j != y_i) makes the row loss NaN, as np.maximum does in the
@@ -60,7 +63,7 @@ def softmax_loss(scores, y):
     scores = for_kernel(scores)
     dscores = np.empty_like(scores)
     row_loss = np.empty(scores.shape[0])
-    _softmax(scores, for_kernel(y, np.int64), dscores, row_loss)
+    softmax_rows_kernel(scores, for_kernel(y, np.int64), dscores, row_loss)
     return float(row_loss.mean()), dscores
 
 
@@ -74,5 +77,5 @@ def svm_loss(scores, y, delta=1.0):
     scores = for_kernel(scores)
     dscores = np.empty_like(scores)
     row_loss = np.empty(scores.shape[0])
-    _svm(scores, for_kernel(y, np.int64), float(delta), dscores, row_loss)
+    svm_rows_kernel(scores, for_kernel(y, np.int64), float(delta), dscores, row_loss)
     return float(row_loss.mean()), dscores

@@ -6,16 +6,21 @@ plane of out belong to one worker, so no two workers write the same number.
 import numpy as np
 from numba import njit, prange
 
+from ...shapes import pool_output_size
 from .arrays import for_kernel
+from .support.threads import one_caller_at_a_time
 
 
 def _output_size(x, size, stride):
+    """(Ho, Wo) of pooling x (N, C, H, W) with size x size windows, stride apart."""
     _, _, H, W = x.shape
-    return (H - size) // stride + 1, (W - size) // stride + 1
+    return (pool_output_size(H, size, stride, mode="floor"),
+            pool_output_size(W, size, stride, mode="floor"))
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _max_pool(x, out, argmax, F, S):
+def max_pool_kernel(x, out, argmax, F, S):
     """out[n, c, i, j] = max of the window; argmax holds its flat index iy*W + ix in the plane.
 
     Matches convkit.backends.numpy.max_pool_forward (out) and the np.argmax of
@@ -52,8 +57,9 @@ def _max_pool(x, out, argmax, F, S):
                 best_places[np.uint64(i * Wo + j)] = where
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _max_unpool(dout, argmax, dx):
+def max_pool_backward_kernel(dout, argmax, dx):
     """dx (zeroed here) gets each dout at its window's argmax.
 
     Matches convkit.backends.numpy.max_pool_backward.
@@ -80,7 +86,7 @@ def max_pool_forward(x, size=2, stride=2):
     shape = x.shape[:2] + _output_size(x, size, stride)
     out = np.empty(shape, x.dtype)
     argmax = np.empty(shape, np.int32)
-    _max_pool(x, out, argmax, size, stride)
+    max_pool_kernel(x, out, argmax, size, stride)
     return out, (x.shape, argmax)
 
 
@@ -91,16 +97,37 @@ def max_pool_backward(dout, cache):
     """
     shape, argmax = cache
     dx = np.empty(shape, dout.dtype)
-    _max_unpool(for_kernel(dout), argmax, dx)
+    max_pool_backward_kernel(for_kernel(dout), argmax, dx)
     return dx
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _window_sums(x, out, F, S, square):
-    """out[n, c, i, j] = sum over the window of x (of x**2 when square).
+def avg_pool_kernel(x, out, F, S, scale):
+    """out[n, c, i, j] = scale * sum of the window (scale = 1/F**2).
 
-    Times 1/F**2 this matches convkit.backends.numpy.avg_pool_forward; its square
-    root (square=True) matches convkit.backends.numpy.l2_pool_forward.
+    Matches convkit.backends.numpy.avg_pool_forward.
+    """
+    N, C, H, W = x.shape
+    _, _, Ho, Wo = out.shape
+    for nc in prange(N * C):
+        n = nc // C
+        c = nc % C
+        for i in range(Ho):
+            for j in range(Wo):
+                total = 0.0
+                for fy in range(F):
+                    for fx in range(F):
+                        total += x[n, c, i * S + fy, j * S + fx]
+                out[n, c, i, j] = total * scale
+
+
+@one_caller_at_a_time
+@njit(parallel=True, cache=True)
+def l2_pool_kernel(x, out, F, S):
+    """out[n, c, i, j] = sqrt(sum of the squares of the window).
+
+    Matches convkit.backends.numpy.l2_pool_forward.
     """
     N, C, H, W = x.shape
     _, _, Ho, Wo = out.shape
@@ -113,12 +140,13 @@ def _window_sums(x, out, F, S, square):
                 for fy in range(F):
                     for fx in range(F):
                         v = x[n, c, i * S + fy, j * S + fx]
-                        total += v * v if square else v
-                out[n, c, i, j] = total
+                        total += v * v
+                out[n, c, i, j] = np.sqrt(total)
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _avg_unpool(dout, dx, F, S):
+def avg_pool_backward_kernel(dout, dx, F, S):
     """dx (zeroed here) gets dout / F**2 at every position of each window.
 
     Matches convkit.backends.numpy.avg_pool_backward.
@@ -138,8 +166,9 @@ def _avg_unpool(dout, dx, F, S):
                         dx[n, c, i * S + fy, j * S + fx] += g
 
 
+@one_caller_at_a_time
 @njit(parallel=True, cache=True)
-def _l2_unpool(dout, x, out, dx, F, S):
+def l2_pool_backward_kernel(dout, x, out, dx, F, S):
     """dx (zeroed here) gets dout * x / out at every position of each window (0 where out is 0).
 
     Matches convkit.backends.numpy.l2_pool_backward.
@@ -167,8 +196,7 @@ def avg_pool_forward(x, size=2, stride=2):
     """
     x = for_kernel(x)
     out = np.empty(x.shape[:2] + _output_size(x, size, stride), x.dtype)
-    _window_sums(x, out, size, stride, False)
-    out *= x.dtype.type(1.0 / (size * size))
+    avg_pool_kernel(x, out, size, stride, 1.0 / (size * size))
     return out, (x.shape, size, stride)
 
 
@@ -179,7 +207,7 @@ def avg_pool_backward(dout, cache):
     """
     shape, size, stride = cache
     dx = np.empty(shape, dout.dtype)
-    _avg_unpool(for_kernel(dout), dx, size, stride)
+    avg_pool_backward_kernel(for_kernel(dout), dx, size, stride)
     return dx
 
 
@@ -190,9 +218,8 @@ def l2_pool_forward(x, size=2, stride=2):
     """
     x = for_kernel(x)
     out = np.empty(x.shape[:2] + _output_size(x, size, stride), x.dtype)
-    _window_sums(x, out, size, stride, True)
-    np.sqrt(out, out=out)
-    return out, (x, size, stride, out)
+    l2_pool_kernel(x, out, size, stride)
+    return out, (x, size, stride, out.copy())  # a copy: the caller may change out
 
 
 def l2_pool_backward(dout, cache):
@@ -202,5 +229,5 @@ def l2_pool_backward(dout, cache):
     """
     x, size, stride, out = cache
     dx = np.empty(x.shape, dout.dtype)
-    _l2_unpool(for_kernel(dout), x, out, dx, size, stride)
+    l2_pool_backward_kernel(for_kernel(dout), x, out, dx, size, stride)
     return dx

@@ -6,13 +6,13 @@ what you print) comes back to the host. Ops also take NumPy arrays and then
 return NumPy arrays (copied to the GPU and back). All arrays are NCHW.
 
 Convolutions are im2col plus a tiled shared-memory matrix product
-(gemm.py); everything else is one thread per output value. ``KERNELS`` in
-kernels.py lists every kernel with its float32 and float64 signatures.
+(support/gemm.py); everything else is one thread per output value. ``KERNELS``
+in support/kernels.py lists every kernel with its float32 and float64 signatures.
 
 Needs the numba-cuda package (``pip install "convkit[cuda]"``); this module
 imports without it and ``unavailable()`` then says so.
 """
-from .availability import HAVE_NUMBA_CUDA, unavailable
+from .support.availability import HAVE_NUMBA_CUDA, unavailable
 
 if HAVE_NUMBA_CUDA:
     from .affine import affine_backward, affine_forward

@@ -2,14 +2,17 @@
 import numpy as np
 from numba import cuda
 
-from .device import THREADS, blocks, contiguous, empty, flat, is_device, to_device
-from .elementwise import fill_kernel
-from .reduce import total
+from .support.device import THREADS, blocks, contiguous, empty, flat, is_device, to_device
+from .support.elementwise import fill_kernel
+from .support.reduce import total
 
 
 @cuda.jit(cache=True)
 def argmax_rows_kernel(scores, out):
-    """out[i] = the index of the first largest score of row i; scores (N, C)."""
+    """out[i] = the index of the first largest score of row i; scores (N, C).
+
+    Matches convkit.backends.numpy.argmax_rows.
+    """
     i = cuda.grid(1)
     if i < scores.shape[0]:
         best = 0

@@ -1,21 +1,24 @@
 """Batch normalization, per feature of (N, D) or per channel of (N, C, H, W).
 
 Both layouts are handled as (N, C, L): L = 1 for features, L = H*W for
-channels. The per-channel means and sums are reductions (reduce.py); the rest
+channels. The per-channel means and sums are reductions (support/reduce.py); the rest
 is one thread per element (or per channel for the statistics).
 """
 import math
 
 from numba import cuda
 
-from .device import THREADS, blocks, empty, numpy_boundary
-from .index import ncl
-from .reduce import channel_dots, channel_sums
+from .support.device import THREADS, blocks, empty, numpy_boundary
+from .support.index import ncl
+from .support.reduce import channel_dots, channel_sums
 
 
 @cuda.jit(cache=True)
 def center_kernel(x, mean, centered):
-    """centered[n, c, l] = x[n, c, l] - mean[c]; x (N, C, L)."""
+    """centered[n, c, l] = x[n, c, l] - mean[c]; x (N, C, L).
+
+    Matches convkit.backends.numpy.batchnorm_forward (x - mean).
+    """
     index = cuda.grid(1)
     N, C, L = x.shape
     if index < x.size:
@@ -25,7 +28,10 @@ def center_kernel(x, mean, centered):
 
 @cuda.jit(cache=True)
 def train_stats_kernel(mean, var, running_mean, running_var, momentum, eps, inv_std):
-    """Per channel: update the running statistics in place; inv_std = 1 / sqrt(var + eps)."""
+    """Per channel: update the running statistics in place; inv_std = 1 / sqrt(var + eps).
+
+    Matches convkit.backends.numpy.batchnorm_forward (its running statistics).
+    """
     c = cuda.grid(1)
     one = mean.dtype.type(1)
     if c < mean.size:
@@ -36,7 +42,10 @@ def train_stats_kernel(mean, var, running_mean, running_var, momentum, eps, inv_
 
 @cuda.jit(cache=True)
 def eval_stats_kernel(running_var, eps, inv_std):
-    """Per channel: inv_std = 1 / sqrt(running_var + eps)."""
+    """Per channel: inv_std = 1 / sqrt(running_var + eps).
+
+    Matches convkit.backends.numpy.batchnorm_forward (eval mode).
+    """
     c = cuda.grid(1)
     if c < running_var.size:
         inv_std[c] = 1 / math.sqrt(running_var[c] + eps)
@@ -44,7 +53,10 @@ def eval_stats_kernel(running_var, eps, inv_std):
 
 @cuda.jit(cache=True)
 def normalize_kernel(centered, inv_std, gamma, beta, xhat, out):
-    """xhat = centered * inv_std[c]; out = gamma[c] * xhat + beta[c]; all (N, C, L)."""
+    """xhat = centered * inv_std[c]; out = gamma[c] * xhat + beta[c]; all (N, C, L).
+
+    Matches convkit.backends.numpy.batchnorm_forward.
+    """
     index = cuda.grid(1)
     N, C, L = centered.shape
     if index < centered.size:
@@ -60,6 +72,7 @@ def batchnorm_backward_kernel(dout, xhat, gamma, inv_std, dbeta, dgamma, inv_m, 
 
     inv_m = 1/(N*L) in train mode; 0 in eval mode, where the statistics are
     constants and dx = gamma * inv_std * dout.
+    Matches convkit.backends.numpy.batchnorm_backward.
     """
     index = cuda.grid(1)
     N, C, L = dout.shape
@@ -80,6 +93,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
 
     train: normalize with the batch mean and biased variance and update running_* in place,
     running = momentum * running + (1 - momentum) * batch_stat; else use running_*.
+    Matches convkit.backends.numpy.batchnorm_forward.
     """
     x3 = _as_ncl(x)
     N, C, L = x3.shape
@@ -103,7 +117,10 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
 
 @numpy_boundary()
 def batchnorm_backward(dout, cache):
-    """dout (shape of x) -> dx (shape of x), dgamma, dbeta ((D,) or (C,))."""
+    """dout (shape of x) -> dx (shape of x), dgamma, dbeta ((D,) or (C,)).
+
+    Matches convkit.backends.numpy.batchnorm_backward.
+    """
     xhat, gamma, inv_std, train = cache
     dout3 = _as_ncl(dout)
     N, C, L = dout3.shape

@@ -6,11 +6,12 @@ Backward, with ``drows`` the upstream gradient laid out the same way:
 ``dw = drows @ cols.T``, ``dcols = w.T @ drows``, ``dx = col2im(dcols)`` and
 ``db`` the sum of dout over the batch and the positions.
 """
-from .device import THREADS, blocks, empty, numpy_boundary
-from .gemm import matmul
-from .im2col import col2im_kernel, im2col_kernel
-from .layout import nchw_to_rows_kernel, rows_to_nchw_kernel
-from .reduce import channel_sums
+from ...shapes import conv_output_size
+from .support.device import THREADS, blocks, empty, numpy_boundary
+from .support.gemm import matmul
+from .support.im2col import col2im_kernel, im2col_kernel
+from .support.layout import nchw_to_rows_kernel, rows_to_nchw_kernel
+from .support.reduce import channel_sums
 
 
 @numpy_boundary()
@@ -19,11 +20,12 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
 
     x (N, C, H, W), w (K, C, HH, WW), b (K,) -> out (N, K, Ho, Wo), cache,
     where Ho = (H + 2P - D*(HH-1) - 1)/S + 1 (S stride, P zero padding, D dilation).
+    Matches convkit.backends.numpy.conv_forward.
     """
     N, C, H, W = x.shape
     K, _, HH, WW = w.shape
-    Ho = (H + 2 * pad - dilation * (HH - 1) - 1) // stride + 1
-    Wo = (W + 2 * pad - dilation * (WW - 1) - 1) // stride + 1
+    Ho = conv_output_size(H, HH, stride, pad, dilation, mode="floor")
+    Wo = conv_output_size(W, WW, stride, pad, dilation, mode="floor")
     cols = empty((C * HH * WW, N * Ho * Wo), x.dtype)
     im2col_kernel[blocks(N * Ho * Wo), THREADS](x, cols, HH, WW, stride, pad, dilation, Ho, Wo)
     rows = matmul(w.reshape(K, C * HH * WW), cols)
@@ -34,7 +36,10 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
 
 @numpy_boundary()
 def conv_backward(dout, cache):
-    """Gradients of the convolution: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,)."""
+    """Gradients of the convolution: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    Matches convkit.backends.numpy.conv_backward.
+    """
     x, w, cols, stride, pad, dilation = cache
     N, K, Ho, Wo = dout.shape
     _, C, HH, WW = w.shape

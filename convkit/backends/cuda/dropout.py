@@ -10,8 +10,8 @@ import numpy as np
 from numba import cuda
 from numba.cuda.random import create_xoroshiro128p_states, xoroshiro128p_uniform_float32
 
-from .device import THREADS, blocks, empty, flat, numpy_boundary
-from .elementwise import multiply_kernel
+from .support.device import THREADS, blocks, empty, flat, numpy_boundary
+from .support.elementwise import multiply_kernel
 
 MAX_STATES = 256 * THREADS
 _shared = {}  # the generators used when no seed is given
@@ -19,7 +19,10 @@ _shared = {}  # the generators used when no seed is given
 
 @cuda.jit(cache=True)
 def dropout_kernel(x, states, p, scale, mask, out):
-    """Keep x[i] with probability p: mask[i] = scale (= 1/p) or 0; out = x * mask (flat arrays)."""
+    """Keep x[i] with probability p: mask[i] = scale (= 1/p) or 0; out = x * mask (flat arrays).
+
+    Matches convkit.backends.numpy.dropout_forward (its mask from numba's generator, not NumPy's).
+    """
     thread = cuda.grid(1)
     for i in range(thread, x.size, cuda.gridsize(1)):
         keep = xoroshiro128p_uniform_float32(states, thread) < p
@@ -37,21 +40,27 @@ def _states(threads, seed):
 
 @numpy_boundary()
 def dropout_forward(x, p, train=True, seed=None):
-    """Inverted dropout: x (any shape) -> out (shape of x), cache; train=False returns x itself."""
+    """Inverted dropout: x (any shape) -> out (shape of x), cache; train=False returns x itself.
+
+    Matches convkit.backends.numpy.dropout_forward (its mask from numba's generator, not NumPy's).
+    """
     if not train:
-        return x, (None,)
+        return x, None
     threads = min(blocks(x.size) * THREADS, MAX_STATES)
     mask = empty(x.shape, x.dtype)
     out = empty(x.shape, x.dtype)
     dropout_kernel[threads // THREADS, THREADS](flat(x), _states(threads, seed), np.float32(p),
                                                 x.dtype.type(1 / p), flat(mask), flat(out))
-    return out, (mask,)
+    return out, mask
 
 
 @numpy_boundary()
 def dropout_backward(dout, cache):
-    """dout (shape of x) -> dx = dout * mask (dout itself in eval mode)."""
-    mask, = cache
+    """dout (shape of x) -> dx = dout * mask (dout itself in eval mode).
+
+    Matches convkit.backends.numpy.dropout_backward.
+    """
+    mask = cache
     if mask is None:
         return dout
     dx = empty(dout.shape, dout.dtype)

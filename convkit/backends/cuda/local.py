@@ -7,14 +7,16 @@ input pixel, the terms of every window that covers it.
 """
 from numba import cuda
 
-from .device import THREADS, blocks, empty, numpy_boundary
-from .index import nchw
+from .support.device import THREADS, blocks, empty, numpy_boundary
+from .support.index import nchw
 
 
 @cuda.jit(cache=True)
-def local_forward_kernel(x, w, b, out, stride, pad):
+def local_kernel(x, w, b, out, stride, pad):
     """out[n, k, ho, wo] = b[ho, wo, k] + sum over c, i, j of
-    w[ho, wo, k, c, i, j] * xpad[n, c, ho*S + i, wo*S + j] (xpad: x with P zeros around)."""
+    w[ho, wo, k, c, i, j] * xpad[n, c, ho*S + i, wo*S + j] (xpad: x with P zeros around).
+    Matches convkit.backends.numpy.local_forward.
+    """
     index = cuda.grid(1)
     N, K, Ho, Wo = out.shape
     _, C, H, W = x.shape
@@ -37,7 +39,10 @@ def local_forward_kernel(x, w, b, out, stride, pad):
 
 @cuda.jit(cache=True)
 def local_dw_kernel(dout, x, dw, stride, pad):
-    """dw[ho, wo, k, c, i, j] = sum over n of dout[n, k, ho, wo] * xpad[n, c, ho*S + i, wo*S + j]."""
+    """dw[ho, wo, k, c, i, j] = sum over n of dout[n, k, ho, wo] * xpad[n, c, ho*S + i, wo*S + j].
+
+    Matches convkit.backends.numpy.local_backward (dw).
+    """
     index = cuda.grid(1)
     Ho, Wo, K, C, F1, F2 = dw.shape
     N, _, H, W = x.shape
@@ -60,7 +65,10 @@ def local_dw_kernel(dout, x, dw, stride, pad):
 
 @cuda.jit(cache=True)
 def local_db_kernel(dout, db):
-    """db[ho, wo, k] = sum over n of dout[n, k, ho, wo]."""
+    """db[ho, wo, k] = sum over n of dout[n, k, ho, wo].
+
+    Matches convkit.backends.numpy.local_backward (db).
+    """
     index = cuda.grid(1)
     Ho, Wo, K = db.shape
     if index >= db.size:
@@ -77,7 +85,9 @@ def local_db_kernel(dout, db):
 @cuda.jit(cache=True)
 def local_dx_kernel(dout, w, dx, stride, pad):
     """dx[n, c, h, v] = sum over k and the windows (ho, wo) that cover (h, v), at (i, j), of
-    dout[n, k, ho, wo] * w[ho, wo, k, c, i, j]."""
+    dout[n, k, ho, wo] * w[ho, wo, k, c, i, j].
+    Matches convkit.backends.numpy.local_backward (dx).
+    """
     index = cuda.grid(1)
     N, C, H, W = dx.shape
     _, K, Ho, Wo = dout.shape
@@ -105,17 +115,21 @@ def local_forward(x, w, b, stride=1, pad=0):
     """Locally-connected layer (NCHW): one filter bank per output position.
 
     x (N, C, H, W), w (Ho, Wo, K, C, F, F), b (Ho, Wo, K) -> out (N, K, Ho, Wo), cache.
+    Matches convkit.backends.numpy.local_forward.
     """
     N = x.shape[0]
     Ho, Wo, K = b.shape
     out = empty((N, K, Ho, Wo), x.dtype)
-    local_forward_kernel[blocks(out.size), THREADS](x, w, b, out, stride, pad)
+    local_kernel[blocks(out.size), THREADS](x, w, b, out, stride, pad)
     return out, (x, w, stride, pad)
 
 
 @numpy_boundary()
 def local_backward(dout, cache):
-    """Gradients: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (Ho, Wo, K, C, F, F), db (Ho, Wo, K)."""
+    """Gradients: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (Ho, Wo, K, C, F, F), db (Ho, Wo, K).
+
+    Matches convkit.backends.numpy.local_backward.
+    """
     x, w, stride, pad = cache
     dx = empty(x.shape, x.dtype)
     dw = empty(w.shape, w.dtype)

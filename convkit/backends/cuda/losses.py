@@ -8,13 +8,16 @@ import math
 import numpy as np
 from numba import cuda
 
-from .device import THREADS, blocks, empty, is_device, numpy_boundary, to_device
-from .reduce import total
+from .support.device import THREADS, blocks, empty, is_device, numpy_boundary, to_device
+from .support.reduce import total
 
 
 @cuda.jit(cache=True)
 def softmax_rows_kernel(scores, y, inv_n, losses, dscores):
-    """Row i: losses[i] = -log softmax(scores[i])[y[i]] / N, dscores[i] = (softmax - onehot) / N."""
+    """Row i: losses[i] = -log softmax(scores[i])[y[i]] / N, dscores[i] = (softmax - onehot) / N.
+
+    Matches convkit.backends.numpy.softmax_loss.
+    """
     i = cuda.grid(1)
     N, C = scores.shape
     if i >= N:
@@ -33,7 +36,12 @@ def softmax_rows_kernel(scores, y, inv_n, losses, dscores):
 
 @cuda.jit(cache=True)
 def svm_rows_kernel(scores, y, delta, inv_n, losses, dscores):
-    """Row i: losses[i] = sum over j != y of max(0, s_j - s_y + delta) / N, and its dscores row."""
+    """Row i: losses[i] = sum over j != y of max(0, s_j - s_y + delta) / N, and its dscores row.
+
+    A NaN margin (j != y) makes the row loss NaN, as np.maximum does in the
+    reference, and adds nothing to dscores.
+    Matches convkit.backends.numpy.svm_loss.
+    """
     i = cuda.grid(1)
     N, C = scores.shape
     if i >= N:
@@ -49,6 +57,8 @@ def svm_rows_kernel(scores, y, delta, inv_n, losses, dscores):
             loss += margin
             positive += one
             dscores[i, j] = inv_n
+        elif j != y[i] and math.isnan(margin):
+            loss += margin
     dscores[i, y[i]] = -positive * inv_n
     losses[i] = loss * inv_n
 
@@ -60,7 +70,10 @@ def _labels(y):
 
 @numpy_boundary()
 def softmax_loss(scores, y):
-    """Softmax loss averaged over the batch: scores (N, C), y (N,) ints -> loss (float), dscores (N, C)."""
+    """Softmax loss averaged over the batch: scores (N, C), y (N,) ints -> loss (float), dscores (N, C).
+
+    Matches convkit.backends.numpy.softmax_loss.
+    """
     N = scores.shape[0]
     losses = empty(N, scores.dtype)
     dscores = empty(scores.shape, scores.dtype)
@@ -70,7 +83,10 @@ def softmax_loss(scores, y):
 
 @numpy_boundary()
 def svm_loss(scores, y, delta=1.0):
-    """Multiclass SVM loss averaged over the batch: scores (N, C), y (N,) -> loss (float), dscores (N, C)."""
+    """Multiclass SVM loss averaged over the batch: scores (N, C), y (N,) -> loss (float), dscores (N, C).
+
+    Matches convkit.backends.numpy.svm_loss.
+    """
     N = scores.shape[0]
     losses = empty(N, scores.dtype)
     dscores = empty(scores.shape, scores.dtype)

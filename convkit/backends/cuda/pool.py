@@ -10,13 +10,19 @@ import math
 import numpy as np
 from numba import cuda
 
-from .device import THREADS, blocks, empty, numpy_boundary
-from .index import covering, nchw
+from ...shapes import pool_output_size
+from .support.device import THREADS, blocks, contiguous, empty, numpy_boundary
+from .support.index import covering, nchw
 
 
 @cuda.jit(cache=True)
 def max_pool_kernel(x, out, winner, size, stride):
-    """out[n, c, ho, wo] = max of the window; winner = i*size + j of its first max."""
+    """out[n, c, ho, wo] = max of the window; winner = i*size + j of its first max.
+
+    A value replaces the best only when strictly larger, so a tie keeps the
+    first max; a NaN beats every number, as in np.max, and the first NaN wins.
+    Matches convkit.backends.numpy.max_pool_forward.
+    """
     index = cuda.grid(1)
     N, C, Ho, Wo = out.shape
     if index >= out.size:
@@ -27,7 +33,7 @@ def max_pool_kernel(x, out, winner, size, stride):
     for i in range(size):
         for j in range(size):
             value = x[n, c, ho * stride + i, wo * stride + j]
-            if value > best:
+            if value > best or (math.isnan(value) and not math.isnan(best)):
                 best = value
                 best_at = i * size + j
     out[n, c, ho, wo] = best
@@ -36,7 +42,10 @@ def max_pool_kernel(x, out, winner, size, stride):
 
 @cuda.jit(cache=True)
 def avg_pool_kernel(x, out, size, stride, scale):
-    """out[n, c, ho, wo] = scale * sum of the window (scale = 1 / size**2)."""
+    """out[n, c, ho, wo] = scale * sum of the window (scale = 1 / size**2).
+
+    Matches convkit.backends.numpy.avg_pool_forward.
+    """
     index = cuda.grid(1)
     N, C, Ho, Wo = out.shape
     if index >= out.size:
@@ -51,7 +60,10 @@ def avg_pool_kernel(x, out, size, stride, scale):
 
 @cuda.jit(cache=True)
 def l2_pool_kernel(x, out, size, stride):
-    """out[n, c, ho, wo] = sqrt(sum of the squares of the window)."""
+    """out[n, c, ho, wo] = sqrt(sum of the squares of the window).
+
+    Matches convkit.backends.numpy.l2_pool_forward.
+    """
     index = cuda.grid(1)
     N, C, Ho, Wo = out.shape
     if index >= out.size:
@@ -67,7 +79,10 @@ def l2_pool_kernel(x, out, size, stride):
 
 @cuda.jit(cache=True)
 def max_pool_backward_kernel(dout, winner, dx, size, stride):
-    """dx[n, c, h, w] = sum of dout over the windows covering (h, w) that it won."""
+    """dx[n, c, h, w] = sum of dout over the windows covering (h, w) that it won.
+
+    Matches convkit.backends.numpy.max_pool_backward.
+    """
     index = cuda.grid(1)
     N, C, H, W = dx.shape
     Ho = dout.shape[2]
@@ -87,7 +102,10 @@ def max_pool_backward_kernel(dout, winner, dx, size, stride):
 
 @cuda.jit(cache=True)
 def avg_pool_backward_kernel(dout, dx, size, stride, scale):
-    """dx[n, c, h, w] = scale * sum of dout over the windows covering (h, w)."""
+    """dx[n, c, h, w] = scale * sum of dout over the windows covering (h, w).
+
+    Matches convkit.backends.numpy.avg_pool_backward.
+    """
     index = cuda.grid(1)
     N, C, H, W = dx.shape
     Ho = dout.shape[2]
@@ -106,7 +124,10 @@ def avg_pool_backward_kernel(dout, dx, size, stride, scale):
 
 @cuda.jit(cache=True)
 def l2_pool_backward_kernel(dout, x, out, dx, size, stride):
-    """dx[n, c, h, w] = sum over the windows covering (h, w) of dout * x / out (0 where out == 0)."""
+    """dx[n, c, h, w] = sum over the windows covering (h, w) of dout * x / out (0 where out == 0).
+
+    Matches convkit.backends.numpy.l2_pool_backward.
+    """
     index = cuda.grid(1)
     N, C, H, W = dx.shape
     Ho = dout.shape[2]
@@ -125,13 +146,19 @@ def l2_pool_backward_kernel(dout, x, out, dx, size, stride):
 
 
 def _pooled(x, size, stride):
+    """A new device array for the output (N, C, Ho, Wo) of pooling x (N, C, H, W)."""
     N, C, H, W = x.shape
-    return empty((N, C, (H - size) // stride + 1, (W - size) // stride + 1), x.dtype)
+    Ho = pool_output_size(H, size, stride, mode="floor")
+    Wo = pool_output_size(W, size, stride, mode="floor")
+    return empty((N, C, Ho, Wo), x.dtype)
 
 
 @numpy_boundary()
 def max_pool_forward(x, size=2, stride=2):
-    """Max pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - size)/stride + 1; cache."""
+    """Max pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), Ho = (H - size)/stride + 1; cache.
+
+    Matches convkit.backends.numpy.max_pool_forward.
+    """
     out = _pooled(x, size, stride)
     winner = empty(out.shape, np.int32)
     max_pool_kernel[blocks(out.size), THREADS](x, out, winner, size, stride)
@@ -140,7 +167,10 @@ def max_pool_forward(x, size=2, stride=2):
 
 @numpy_boundary()
 def max_pool_backward(dout, cache):
-    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window's gradient goes to its first max."""
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window's gradient goes to its first max.
+
+    Matches convkit.backends.numpy.max_pool_backward.
+    """
     shape, winner, size, stride = cache
     dx = empty(shape, dout.dtype)
     max_pool_backward_kernel[blocks(dx.size), THREADS](dout, winner, dx, size, stride)
@@ -149,7 +179,10 @@ def max_pool_backward(dout, cache):
 
 @numpy_boundary()
 def avg_pool_forward(x, size=2, stride=2):
-    """Average pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), cache."""
+    """Average pooling (NCHW): x (N, C, H, W) -> out (N, C, Ho, Wo), cache.
+
+    Matches convkit.backends.numpy.avg_pool_forward.
+    """
     out = _pooled(x, size, stride)
     avg_pool_kernel[blocks(out.size), THREADS](x, out, size, stride, x.dtype.type(1 / size**2))
     return out, (x.shape, size, stride)
@@ -157,7 +190,10 @@ def avg_pool_forward(x, size=2, stride=2):
 
 @numpy_boundary()
 def avg_pool_backward(dout, cache):
-    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window shares its gradient equally."""
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W): each window shares its gradient equally.
+
+    Matches convkit.backends.numpy.avg_pool_backward.
+    """
     shape, size, stride = cache
     dx = empty(shape, dout.dtype)
     avg_pool_backward_kernel[blocks(dx.size), THREADS](dout, dx, size, stride, dout.dtype.type(1 / size**2))
@@ -169,16 +205,20 @@ def l2_pool_forward(x, size=2, stride=2):
     """L2 pooling (NCHW): out = sqrt(sum of the squares of the window).
 
     x (N, C, H, W) -> out (N, C, Ho, Wo), cache.
+    Matches convkit.backends.numpy.l2_pool_forward.
     """
     out = _pooled(x, size, stride)
     l2_pool_kernel[blocks(out.size), THREADS](x, out, size, stride)
-    return out, (x, out, size, stride)
+    return out, (x, size, stride, contiguous(out))  # a copy: the caller may change out
 
 
 @numpy_boundary()
 def l2_pool_backward(dout, cache):
-    """dout (N, C, Ho, Wo) -> dx (N, C, H, W) = dout * x / out per window (0 where out == 0)."""
-    x, out, size, stride = cache
+    """dout (N, C, Ho, Wo) -> dx (N, C, H, W) = dout * x / out per window (0 where out == 0).
+
+    Matches convkit.backends.numpy.l2_pool_backward.
+    """
+    x, size, stride, out = cache
     dx = empty(x.shape, x.dtype)
     l2_pool_backward_kernel[blocks(dx.size), THREADS](dout, x, out, dx, size, stride)
     return dx

@@ -9,12 +9,15 @@ import math
 
 from numba import cuda
 
-from .device import THREADS, blocks, flat, numpy_boundary
+from .support.device import THREADS, blocks, flat, numpy_boundary
 
 
 @cuda.jit(cache=True)
 def sgd_kernel(w, dw, lr, decay):
-    """w -= lr * g, g = dw + decay * w."""
+    """w -= lr * g, g = dw + decay * w.
+
+    Matches convkit.backends.numpy.sgd_update.
+    """
     i = cuda.grid(1)
     if i < w.size:
         w[i] -= lr * (dw[i] + decay * w[i])
@@ -22,7 +25,10 @@ def sgd_kernel(w, dw, lr, decay):
 
 @cuda.jit(cache=True)
 def momentum_kernel(w, dw, v, lr, mu, decay):
-    """v = mu * v - lr * g;  w += v."""
+    """v = mu * v - lr * g;  w += v.
+
+    Matches convkit.backends.numpy.momentum_update.
+    """
     i = cuda.grid(1)
     if i < w.size:
         v[i] = mu * v[i] - lr * (dw[i] + decay * w[i])
@@ -31,7 +37,10 @@ def momentum_kernel(w, dw, v, lr, mu, decay):
 
 @cuda.jit(cache=True)
 def nesterov_kernel(w, dw, v, lr, mu, decay):
-    """v_prev = v;  v = mu * v - lr * g;  w += -mu * v_prev + (1 + mu) * v."""
+    """v_prev = v;  v = mu * v - lr * g;  w += -mu * v_prev + (1 + mu) * v.
+
+    Matches convkit.backends.numpy.momentum_update (nesterov=True).
+    """
     i = cuda.grid(1)
     if i < w.size:
         one = w.dtype.type(1)
@@ -42,7 +51,10 @@ def nesterov_kernel(w, dw, v, lr, mu, decay):
 
 @cuda.jit(cache=True)
 def adagrad_kernel(w, dw, cache, lr, eps, decay):
-    """cache += g**2;  w -= lr * g / (sqrt(cache) + eps)."""
+    """cache += g**2;  w -= lr * g / (sqrt(cache) + eps).
+
+    Matches convkit.backends.numpy.adagrad_update.
+    """
     i = cuda.grid(1)
     if i < w.size:
         g = dw[i] + decay * w[i]
@@ -52,7 +64,10 @@ def adagrad_kernel(w, dw, cache, lr, eps, decay):
 
 @cuda.jit(cache=True)
 def rmsprop_kernel(w, dw, cache, lr, rho, eps, decay):
-    """cache = rho * cache + (1 - rho) * g**2;  w -= lr * g / (sqrt(cache) + eps)."""
+    """cache = rho * cache + (1 - rho) * g**2;  w -= lr * g / (sqrt(cache) + eps).
+
+    Matches convkit.backends.numpy.rmsprop_update.
+    """
     i = cuda.grid(1)
     if i < w.size:
         one = w.dtype.type(1)
@@ -63,7 +78,10 @@ def rmsprop_kernel(w, dw, cache, lr, rho, eps, decay):
 
 @cuda.jit(cache=True)
 def adam_kernel(w, dw, m, v, lr, beta1, beta2, correct1, correct2, eps, decay):
-    """m, v moving averages of g and g**2;  w -= lr * m*correct1 / (sqrt(v*correct2) + eps)."""
+    """m, v moving averages of g and g**2;  w -= lr * m*correct1 / (sqrt(v*correct2) + eps).
+
+    Matches convkit.backends.numpy.adam_update.
+    """
     i = cuda.grid(1)
     if i < w.size:
         g = dw[i] + decay * w[i]
@@ -75,7 +93,10 @@ def adam_kernel(w, dw, m, v, lr, beta1, beta2, correct1, correct2, eps, decay):
 
 @numpy_boundary("w")
 def sgd_update(w, dw, lr, weight_decay=0.0):
-    """Vanilla update, in place: w += -lr * dw."""
+    """Vanilla update, in place: w += -lr * dw.
+
+    Matches convkit.backends.numpy.sgd_update.
+    """
     f = w.dtype.type
     sgd_kernel[blocks(w.size), THREADS](flat(w), flat(dw), f(lr), f(weight_decay))
 
@@ -85,6 +106,7 @@ def momentum_update(w, dw, v, lr, mu=0.9, weight_decay=0.0, nesterov=False):
     """Momentum update in place, v the velocity (shape of w).
 
     classic: v = mu*v - lr*dw; w += v.  nesterov: v_prev = v; v = mu*v - lr*dw; w += -mu*v_prev + (1+mu)*v
+    Matches convkit.backends.numpy.momentum_update.
     """
     f = w.dtype.type
     kernel = nesterov_kernel if nesterov else momentum_kernel
@@ -93,7 +115,10 @@ def momentum_update(w, dw, v, lr, mu=0.9, weight_decay=0.0, nesterov=False):
 
 @numpy_boundary("w", "cache")
 def adagrad_update(w, dw, cache, lr, eps=1e-8, weight_decay=0.0):
-    """Adagrad in place: cache += dw**2;  w += -lr * dw / (sqrt(cache) + eps)."""
+    """Adagrad in place: cache += dw**2;  w += -lr * dw / (sqrt(cache) + eps).
+
+    Matches convkit.backends.numpy.adagrad_update.
+    """
     f = w.dtype.type
     adagrad_kernel[blocks(w.size), THREADS](flat(w), flat(dw), flat(cache), f(lr), f(eps),
                                             f(weight_decay))
@@ -101,7 +126,10 @@ def adagrad_update(w, dw, cache, lr, eps=1e-8, weight_decay=0.0):
 
 @numpy_boundary("w", "cache")
 def rmsprop_update(w, dw, cache, lr, decay=0.99, eps=1e-8, weight_decay=0.0):
-    """RMSprop in place: cache = decay*cache + (1-decay)*dw**2;  w += -lr * dw / (sqrt(cache) + eps)."""
+    """RMSprop in place: cache = decay*cache + (1-decay)*dw**2;  w += -lr * dw / (sqrt(cache) + eps).
+
+    Matches convkit.backends.numpy.rmsprop_update.
+    """
     f = w.dtype.type
     rmsprop_kernel[blocks(w.size), THREADS](flat(w), flat(dw), flat(cache), f(lr), f(decay), f(eps),
                                             f(weight_decay))
@@ -112,6 +140,7 @@ def adam_update(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_dec
     """Adam in place, t the step number from 1: m, v moving averages of dw and dw**2,
 
     mt = m / (1 - beta1**t);  vt = v / (1 - beta2**t);  w += -lr * mt / (sqrt(vt) + eps).
+    Matches convkit.backends.numpy.adam_update.
     """
     f = w.dtype.type
     adam_kernel[blocks(w.size), THREADS](flat(w), flat(dw), flat(m), flat(v), f(lr), f(beta1), f(beta2),

@@ -40,7 +40,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
     inv_std = 1 / np.sqrt(var + eps)
     xhat = (rows - mean) * inv_std
     out = _from_rows(gamma * xhat + beta, x.shape)
-    return out, (x.shape, xhat, gamma, inv_std, train)
+    return out, (xhat, gamma, inv_std, train, x.shape)
 
 
 def batchnorm_backward(dout, cache):
@@ -48,7 +48,7 @@ def batchnorm_backward(dout, cache):
 
     dout: shape of x. Returns dx (shape of x), dgamma and dbeta ((D,) or (C,)).
     """
-    shape, xhat, gamma, inv_std, train = cache
+    xhat, gamma, inv_std, train, shape = cache
     drows = _as_rows(dout)
     dbeta = drows.sum(axis=0)
     dgamma = (drows * xhat).sum(axis=0)

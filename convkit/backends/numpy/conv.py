@@ -1,6 +1,8 @@
 """Convolutional layer, written as the loops of the notes (NCHW arrays)."""
 import numpy as np
 
+from ...shapes import conv_output_size
+
 
 def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     """Convolve K filters over a batch of input volumes.
@@ -16,8 +18,8 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     N, C, H, W = x.shape
     K, _, HH, WW = w.shape
     S, P, D = stride, pad, dilation
-    Ho = (H + 2 * P - D * (HH - 1) - 1) // S + 1
-    Wo = (W + 2 * P - D * (WW - 1) - 1) // S + 1
+    Ho = conv_output_size(H, HH, S, P, D, mode="floor")
+    Wo = conv_output_size(W, WW, S, P, D, mode="floor")
     X = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
     V = np.zeros((N, K, Ho, Wo), dtype=x.dtype)
     for i in range(Ho):

@@ -20,7 +20,7 @@ def local_forward(x, w, b, stride=1, pad=0):
             window = X[:, :, i * S:i * S + HH, j * S:j * S + WW]
             for d in range(K):
                 V[:, d, i, j] = np.sum(window * w[i, j, d], axis=(1, 2, 3)) + b[i, j, d]
-    return V, (x, w, b, stride, pad)
+    return V, (x, w, stride, pad)
 
 
 def local_backward(dout, cache):
@@ -29,7 +29,7 @@ def local_backward(dout, cache):
     dout: (N, K, Ho, Wo); cache from local_forward.
     Returns dx (N, C, H, W), dw (Ho, Wo, K, C, HH, WW), db (Ho, Wo, K).
     """
-    x, w, b, S, P = cache
+    x, w, S, P = cache
     Ho, Wo, K, _, HH, WW = w.shape
     X = np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))
     dX = np.zeros_like(X)

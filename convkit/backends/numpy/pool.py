@@ -1,10 +1,14 @@
 """Pooling layers: max, average and L2 over F x F windows (NCHW arrays, no padding)."""
 import numpy as np
 
+from ...shapes import pool_output_size
+
 
 def _output_size(x, size, stride):
+    """(Ho, Wo) of pooling x (N, C, H, W) with size x size windows, stride apart."""
     _, _, H, W = x.shape
-    return (H - size) // stride + 1, (W - size) // stride + 1
+    return (pool_output_size(H, size, stride, mode="floor"),
+            pool_output_size(W, size, stride, mode="floor"))
 
 
 def _windows(x, size, stride):
@@ -72,7 +76,7 @@ def l2_pool_forward(x, size=2, stride=2):
     out = np.zeros((N, C) + _output_size(x, size, stride), dtype=x.dtype)
     for i, j, rows, cols in _windows(x, size, stride):
         out[:, :, i, j] = np.sqrt(np.sum(x[:, :, rows, cols] ** 2, axis=(2, 3)))
-    return out, (x, size, stride, out)
+    return out, (x, size, stride, out.copy())  # a copy: the caller may change out
 
 
 def l2_pool_backward(dout, cache):

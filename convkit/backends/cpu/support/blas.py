@@ -6,13 +6,16 @@ threads for every product, 2 workers would run 4 threads on 2 cores and stall
 each other.  So while the workers run, BLAS is held to one thread
 (``one_thread()``), and NumPy's setting is restored afterwards.  OpenBLAS's
 thread count is one setting for the whole process, which is why the kit
-changes it only around its own parallel sections.  Where NumPy uses another
-BLAS that cannot be found here, nothing changes.
+changes it only around its own parallel sections; when several Python
+threads run such sections at once, the first one in saves the setting and
+the last one out restores it.  Where NumPy uses another BLAS that cannot be
+found here, nothing changes.
 """
 import contextlib
 import ctypes
 import glob
 import os
+import threading
 
 import numpy as np
 
@@ -39,6 +42,8 @@ def _find():
 
 
 _functions = _find()
+_lock = threading.Lock()
+_sections = {"open": 0, "before": None}  # one_thread() blocks running now, NumPy's setting before them
 
 
 def found():
@@ -48,14 +53,20 @@ def found():
 
 @contextlib.contextmanager
 def one_thread():
-    """Run BLAS on one thread inside the ``with`` block; restore its thread count after."""
+    """Run BLAS on one thread inside the ``with`` block; restore its thread count once no block is open."""
     if _functions is None:
         yield
         return
     get, set_ = _functions
-    before = get()
-    set_(1)
+    with _lock:
+        if _sections["open"] == 0:
+            _sections["before"] = get()
+            set_(1)
+        _sections["open"] += 1
     try:
         yield
     finally:
-        set_(before)
+        with _lock:
+            _sections["open"] -= 1
+            if _sections["open"] == 0:
+                set_(_sections["before"])

@@ -7,8 +7,8 @@ compile fails on any machine), and check that no kernel is missing here.
 from numba import boolean, float32, float64, from_dtype, int32, int64, types
 from numba.cuda.random import xoroshiro128p_dtype
 
-from . import (arrays, batchnorm, device, dropout, elementwise, gemm, im2col, layout, local,
-               losses, pool, reduce, relu, updates)
+from .. import arrays, batchnorm, dropout, local, losses, pool, relu, updates
+from . import device, elementwise, gemm, im2col, layout, reduce
 
 STATES = types.Array(from_dtype(xoroshiro128p_dtype), 1, "C")
 
@@ -41,7 +41,7 @@ KERNELS = [
     _signatures(layout.nchw_to_rows_kernel, lambda f: (array(f, 3), array(f, 2))),
     _signatures(reduce.channel_sum_kernel, lambda f: (array(f, 3), array(f, 2), f)),
     _signatures(reduce.channel_dot_kernel, lambda f: (array(f, 3), array(f, 3), array(f, 2), f)),
-    _signatures(local.local_forward_kernel,
+    _signatures(local.local_kernel,
                 lambda f: (array(f, 4), array(f, 6), array(f, 3), array(f, 4), int64, int64)),
     _signatures(local.local_dw_kernel, lambda f: (array(f, 4), array(f, 4), array(f, 6), int64, int64)),
     _signatures(local.local_db_kernel, lambda f: (array(f, 4), array(f, 3))),

@@ -8,9 +8,11 @@ Two kinds of parallel work run here:
   a while after each loop, taking the cores from the BLAS and worker threads
   that run next; on a 2-core machine that made 2 threads slower than 1 (stalls
   of multiples of the 4 ms scheduler tick).  A layer chosen with the
-  NUMBA_THREADING_LAYER environment variable is left alone.  (workqueue does
-  not allow parallel kernels to be called from several Python threads at once;
-  the kit calls them from one.)
+  NUMBA_THREADING_LAYER environment variable is left alone.  workqueue
+  aborts the whole process when two Python threads run parallel kernels at
+  once, so every parallel kernel is wrapped in ``one_caller_at_a_time``: a
+  second thread waits for the first one's kernel to end (a kernel is short;
+  the ops of two threads still interleave).
 - The convolution, which mixes Numba kernels and BLAS matrix products.  It
   cuts the batch into slices and ``parallel_map`` hands them to worker threads,
   each running its slice from start to end (im2col, matrix product, ...) while
@@ -20,9 +22,11 @@ Two kinds of parallel work run here:
 Both use ``get_num_threads()`` threads: by default the number of cores,
 capped by NUMBA_NUM_THREADS, changed at run time with ``set_num_threads``.
 """
+import functools
 import itertools
 import numbers
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -33,6 +37,22 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
 _state = {"threads": numba.config.NUMBA_NUM_THREADS, "pool": None}
+_kernel_lock = threading.Lock()
+_pool_lock = threading.Lock()
+
+
+def one_caller_at_a_time(kernel):
+    """Decorator: a parallel Numba kernel, run by one Python thread at a time.
+
+    The kernel itself stays reachable as ``.kernel``.
+    """
+    @functools.wraps(kernel.py_func)
+    def run(*args):
+        with _kernel_lock:
+            return kernel(*args)
+
+    run.kernel = kernel
+    return run
 
 
 def set_num_threads(n):
@@ -50,10 +70,11 @@ def get_num_threads():
 
 
 def _pool():
-    if _state["pool"] is None:
-        workers = max(numba.config.NUMBA_NUM_THREADS - 1, 1)
-        _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="convkit")
-    return _state["pool"]
+    with _pool_lock:
+        if _state["pool"] is None:
+            workers = max(numba.config.NUMBA_NUM_THREADS - 1, 1)
+            _state["pool"] = ThreadPoolExecutor(workers, thread_name_prefix="convkit")
+        return _state["pool"]
 
 
 def parallel_map(task, items):
@@ -62,7 +83,9 @@ def parallel_map(task, items):
     The calling thread is one of the workers; each worker takes the next
     item not yet taken, so a worker slowed down by other programs simply
     takes fewer.  task must release the GIL for its heavy work (NumPy's
-    matrix products and ``nogil`` Numba kernels do).
+    matrix products and ``nogil`` Numba kernels do), and run no parallel
+    Numba kernel.  Several Python threads may call parallel_map at once:
+    they share the pool, and each finishes its own items.
     """
     items = list(items)
     results = [None] * len(items)

@@ -22,7 +22,7 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True)
-def pad(x, xp, P):
+def pad_kernel(x, xp, P):
     """Copy x (n, C, H, W) into the flat padded planes xp (n, C, Hp*Wp), zeros around.
 
     Matches the np.pad of convkit.backends.numpy.conv_forward.
@@ -41,7 +41,7 @@ def pad(x, xp, P):
 
 
 @njit(nogil=True, cache=True)
-def unpad(xp, x, P):
+def unpad_kernel(xp, x, P):
     """The inside of the padded planes xp, copied into x (n, C, H, W): the inverse of pad.
 
     Matches the last slice dX[:, :, P:P + H, P:P + W] of convkit.backends.numpy.conv_backward.
@@ -59,7 +59,7 @@ def unpad(xp, x, P):
 
 
 @njit(nogil=True, cache=True)
-def im2col(xp, cols, HH, WW, S, D, Wp, Ho, Wo):
+def im2col_kernel(xp, cols, HH, WW, S, D, Wp, Ho, Wo):
     """Fill ``cols`` (C*HH*WW + extra, n*Ho*Wo) from the padded planes ``xp``.
 
     Rows past C*HH*WW are set to 1: a row of ones times the biases adds them.
@@ -83,7 +83,7 @@ def im2col(xp, cols, HH, WW, S, D, Wp, Ho, Wo):
 
 
 @njit(nogil=True, cache=True)
-def col2im(cols, dxp, HH, WW, S, D, Wp, Ho, Wo):
+def col2im_kernel(cols, dxp, HH, WW, S, D, Wp, Ho, Wo):
     """Sum ``cols`` (C*HH*WW, n*Ho*Wo) back into the padded planes ``dxp``, overwriting them.
 
     The adjoint of im2col: every input pixel collects the gradient of each
