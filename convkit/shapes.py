@@ -22,6 +22,8 @@ __all__ = [
     "conv_suggestions",
     "pool_suggestions",
     "conv_windows",
+    "conv_formula",
+    "pool_formula",
     "pool_windows",
     "unused_positions",
     "Params",
@@ -180,6 +182,23 @@ def pool_suggestions(W, F, S):
     return [PoolSuggestion(f, s, (W - f) // s + 1) for f, s in found]
 
 
+def conv_formula(W, F, S=1, P=0, D=1):
+    """The notes' formula with the numbers: "(10 - 3 + 2*0)/2 + 1 = 4.5".
+
+    With dilation the filter size shown is F_eff = D*(F-1)+1.
+    """
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    P, D = _int("P", P, 0), _int("D", D, 1)
+    F_eff = D * (F - 1) + 1
+    return f"({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(Fraction(W - F_eff + 2 * P, S) + 1)}"
+
+
+def pool_formula(W, F, S):
+    """The pooling formula with the numbers: "(4 - 2)/2 + 1 = 2"."""
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    return f"({W} - {F})/{S} + 1 = {_num(Fraction(W - F, S) + 1)}"
+
+
 def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
     """Output size of a conv layer: (W - F + 2P)/S + 1.
 
@@ -198,7 +217,7 @@ def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
     span = W - F_eff + 2 * P
     if span < 0:
         raise ShapeError(
-            f"{prefix}({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(Fraction(span, S) + 1)}: "
+            f"{prefix}{conv_formula(W, F, S, P, D)}: "
             f"the {'dilated ' if D != 1 else ''}filter ({f_name}={F_eff}) is larger "
             f"than the padded input (W + 2P = {W} + 2*{P} = {W + 2 * P}); "
             f"use a smaller filter or more padding (P >= {-(-(F_eff - W) // 2)})"
@@ -207,7 +226,7 @@ def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
         return span // S + 1
     left = span % S
     lines = [
-        f"{prefix}({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(Fraction(span, S) + 1)} is not an integer: "
+        f"{prefix}{conv_formula(W, F, S, P, D)} is not an integer: "
         f"the filter cannot be placed evenly: stepping {S} from the first position "
         f"leaves {_plural(left, 'column')} over."
     ]
@@ -261,14 +280,14 @@ def pool_output_size(W, F, S, mode="strict"):
     span = W - F
     if span < 0:
         raise ShapeError(
-            f"({W} - {F})/{S} + 1 = {_num(Fraction(span, S) + 1)}: the pool window (F={F}) "
+            f"{pool_formula(W, F, S)}: the pool window (F={F}) "
             f"is larger than the input (W={W}); use F <= {W}"
         )
     if mode == "floor" or span % S == 0:
         return span // S + 1
     left = span % S
     lines = [
-        f"({W} - {F})/{S} + 1 = {_num(Fraction(span, S) + 1)} is not an integer: "
+        f"{pool_formula(W, F, S)} is not an integer: "
         f"the pool window cannot be placed evenly: stepping {S} from the first "
         f"position leaves {_plural(left, 'column')} over."
     ]
