@@ -51,3 +51,39 @@ def test_shape_explorer_sweeps():
     sweep(view, [view.controls["W"], view.controls["depth"], view.controls["K"], view.neuron])
     view.mode.value = "floor"
     sweep(view, [view.controls[name] for name in ("F", "S", "P", "D")])
+
+
+def test_filter_slider():
+    from convkit.widgets import ConvDemoModel, FilterSlider
+    view = FilterSlider()
+    assert isinstance(view.model, ConvDemoModel)
+    assert view.cell.max == 17 and view.play.max == 17
+    png = view.image.widget.value
+    view.cell.value = 5
+    assert view.model.cell == 5 and view.image.widget.value != png
+    k, i, j = view.model.position
+    assert f"ops.conv_forward {view.model.out[k, i, j]:g}" in view.readout.value
+    view.step_button.click()
+    assert view.model.cell == 6 and view.cell.value == 6
+    view.controls["S"].value = 3
+    assert not view.model.valid and "invalid" in view.readout.value and "2.333" in view.readout.value
+    view.controls["S"].value = 1
+    assert view.model.valid and view.model.n_cells == 50 and view.cell.max == 49
+    before = view.model.x.copy()
+    view.random_button.click()
+    assert (view.model.x != before).any() and view.status.value == ""
+    picture = view.picture.widget.value
+    view.filter.value = "blur"
+    assert view.model.filter_name == "blur" and view.picture.widget.value != picture
+    view.image_index.value = 3
+    assert view.model.image_index == 3 and view.status.value == ""
+
+
+def test_filter_slider_sweeps():
+    from convkit.widgets import FilterSlider
+    view = FilterSlider()
+    sweep(view, [view.cell, *view.controls.values()])
+    for name in view.filter.options:
+        view.filter.value = name
+        assert view.status.value == ""
+    sweep(view, [view.image_index])

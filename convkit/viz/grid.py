@@ -43,7 +43,7 @@ def exact_text():
 
     NumberRows relies on it: hinting would make rows of numbers drift off their cells.
     """
-    return matplotlib.rc_context({"text.hinting": "no_hinting", "text.hinting_factor": 1})
+    return matplotlib.rc_context({"text.hinting": "no_hinting"})
 
 
 def cell_pixels(ax, n_x, n_y=None):
@@ -92,16 +92,17 @@ class NumberGrid:
 
     show(values, pad=P) draws values (H, W) with P rings of zero padding
     around them (grey cells); highlight(windows) outlines rectangles given as
-    (row, col, height, width) in padded coordinates.
+    (row, col, height, width) in padded coordinates. Colours span
+    [-vmax, vmax] (vmax None: the largest |value|).
     """
 
-    def __init__(self, ax, cmap="coolwarm", fontsize=8, max_numbers=400):
-        self.ax = ax
+    def __init__(self, ax, cmap="coolwarm", fontsize=11, max_numbers=400, vmax=None):
+        self.ax, self.vmax = ax, vmax
         self.max_numbers = max_numbers
         ax.set_xticks([])
         ax.set_yticks([])
-        self.image = ax.imshow(np.zeros((1, 1)), cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
-        self.pad_image = ax.imshow(np.zeros((1, 1, 4)), interpolation="nearest")
+        colours = matplotlib.colormaps[cmap].with_extremes(bad=PADDING)
+        self.image = ax.imshow(np.zeros((1, 1)), cmap=colours, vmin=-1, vmax=1, interpolation="nearest")
         self.numbers = NumberRows(ax, max_size=fontsize)
         self.boxes = []
         self.shape = (1, 1)
@@ -111,16 +112,13 @@ class NumberGrid:
         values = np.asarray(values, dtype=float)
         padded = np.pad(values, pad)
         Hp, Wp = padded.shape
+        vmax = self.vmax if vmax is None else vmax
         scale = vmax if vmax is not None else max(float(np.abs(values).max(initial=0)), 1e-12)
-        self.image.set_data(padded)
+        is_pad = np.ones((Hp, Wp), dtype=bool)
+        is_pad[pad:Hp - pad, pad:Wp - pad] = False
+        self.image.set_data(np.ma.masked_array(padded, is_pad))
         self.image.set_clim(-scale, scale)
         self.image.set_extent((-0.5, Wp - 0.5, Hp - 0.5, -0.5))
-        overlay = np.zeros((Hp, Wp, 4))
-        if pad:
-            overlay[...] = (0.87, 0.87, 0.87, 1.0)
-            overlay[pad:Hp - pad, pad:Wp - pad] = 0
-        self.pad_image.set_data(overlay)
-        self.pad_image.set_extent((-0.5, Wp - 0.5, Hp - 0.5, -0.5))
         self.ax.set_xlim(-0.5, Wp - 0.5)
         self.ax.set_ylim(Hp - 0.5, -0.5)
         rows = [(0, r, padded[r], 1) for r in range(Hp)] if Hp * Wp <= self.max_numbers else []
