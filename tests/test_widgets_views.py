@@ -87,3 +87,36 @@ def test_filter_slider_sweeps():
         view.filter.value = name
         assert view.status.value == ""
     sweep(view, [view.image_index])
+
+
+def test_pooling_explorer():
+    from convkit.widgets import PoolingExplorer, PoolModel
+    view = PoolingExplorer()
+    assert isinstance(view.model, PoolModel)
+    assert "75%" in view.readout.value and "output size:</b> 2" in view.readout.value
+    png = view.image.widget.value
+    view.controls["W"].value = 5
+    assert not view.model.valid and "invalid" in view.readout.value and "2.5" in view.readout.value
+    assert view.image.widget.value != png
+    view.mode.value = "floor"
+    assert view.model.valid and "unread" in view.readout.value
+    view.mode.value = "strict"
+    view.controls["F"].value = 3
+    assert view.model.valid and view.model.output_size == 2          # F=3, S=2 overlapping
+    view.kind.value = "avg"
+    assert view.model.kind == "avg" and "mean(" in view.readout.value
+    view.source.value = "image"
+    assert view.model.W == 32 and view.controls["W"].value == 32 and view.status.value == ""
+
+
+def test_pooling_explorer_sweeps():
+    from convkit.widgets import PoolingExplorer
+    view = PoolingExplorer(W=8)
+    for mode in ("strict", "floor"):
+        view.mode.value = mode
+        sweep(view, [*view.controls.values(), view.cell])
+    for kind in view.kind.options:
+        view.kind.value = kind
+        assert view.status.value == ""
+    view.source.value = "image"
+    sweep(view, [view.image_index, view.cell])

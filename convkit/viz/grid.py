@@ -93,11 +93,11 @@ class NumberGrid:
     show(values, pad=P) draws values (H, W) with P rings of zero padding
     around them (grey cells); highlight(windows) outlines rectangles given as
     (row, col, height, width) in padded coordinates. Colours span
-    [-vmax, vmax] (vmax None: the largest |value|).
+    [-vmax, vmax], or [0, vmax] when not symmetric (vmax None: the largest |value|).
     """
 
-    def __init__(self, ax, cmap="coolwarm", fontsize=11, max_numbers=400, vmax=None):
-        self.ax, self.vmax = ax, vmax
+    def __init__(self, ax, cmap="coolwarm", fontsize=11, max_numbers=400, vmax=None, symmetric=True):
+        self.ax, self.vmax, self.symmetric = ax, vmax, symmetric
         self.max_numbers = max_numbers
         ax.set_xticks([])
         ax.set_yticks([])
@@ -117,7 +117,7 @@ class NumberGrid:
         is_pad = np.ones((Hp, Wp), dtype=bool)
         is_pad[pad:Hp - pad, pad:Wp - pad] = False
         self.image.set_data(np.ma.masked_array(padded, is_pad))
-        self.image.set_clim(-scale, scale)
+        self.image.set_clim(-scale if self.symmetric else 0, scale)
         self.image.set_extent((-0.5, Wp - 0.5, Hp - 0.5, -0.5))
         self.ax.set_xlim(-0.5, Wp - 0.5)
         self.ax.set_ylim(Hp - 0.5, -0.5)
