@@ -120,3 +120,28 @@ def test_pooling_explorer_sweeps():
         assert view.status.value == ""
     view.source.value = "image"
     sweep(view, [view.image_index, view.cell])
+
+
+def test_backprop_viewer():
+    from convkit.widgets import BackpropModel, BackpropViewer
+    view = BackpropViewer()
+    assert isinstance(view.model, BackpropModel)
+    assert "dx True, dw True, db True" in view.readout.value
+    png = view.image.widget.value
+    view.cell.value = 11
+    assert view.model.cell == 11 and "ops.conv_backward dx[0, 0, 3] = " in view.readout.value
+    assert view.image.widget.value != png
+    view.target.value = "dw"
+    assert view.model.target == "dw" and view.cell.max == 8 and "dw[0, 0, 0, 0]" in view.readout.value
+    view.controls["S"].value = 3
+    assert not view.model.valid and "invalid" in view.readout.value
+    view.controls["S"].value = 1
+    assert view.model.valid and view.status.value == ""
+
+
+def test_backprop_viewer_sweeps():
+    from convkit.widgets import BackpropViewer
+    view = BackpropViewer()
+    for target in ("dx", "dw"):
+        view.target.value = target
+        sweep(view, [*view.controls.values(), view.cell])
