@@ -145,3 +145,40 @@ def test_backprop_viewer_sweeps():
     for target in ("dx", "dw"):
         view.target.value = target
         sweep(view, [*view.controls.values(), view.cell])
+
+
+def test_receptive_field_explorer():
+    from convkit.widgets import ReceptiveFieldExplorer, ReceptiveFieldModel
+    view = ReceptiveFieldExplorer()
+    assert isinstance(view.model, ReceptiveFieldModel)
+    assert "receptive field:</b> 7x7" in view.readout.value and "27C^2 = 110592" in view.readout.value
+    png = view.image.widget.value
+    view.col.value = 5
+    assert view.model.neuron == (0, 5) and view.image.widget.value != png
+    view.C.value = 3
+    assert "27C^2 = 243" in view.readout.value and "49C^2 = 441" in view.readout.value
+    view.layer.value = 1
+    view.controls["F"].value = 2
+    view.controls["P"].value = 0
+    view.controls["S"].value = 2
+    assert view.model.layers[1] == (2, 2, 0, 1) and view.model.size == 8
+    view.layer.value = 0
+    view.controls["S"].value = 3
+    assert not view.model.valid and "invalid" in view.readout.value
+    view.controls["S"].value = 1
+    assert view.model.valid
+    view.preset.value = "AlexNet conv1 + pool"
+    assert view.W.value == 227 and view.model.sizes == [55, 27] and view.status.value == ""
+    view.add_button.click()
+    assert len(view.model.layers) == 3 and view.layer.value == 2
+    view.remove_button.click()
+    assert len(view.model.layers) == 2 and view.status.value == ""
+
+
+def test_receptive_field_explorer_sweeps():
+    from convkit.widgets import ReceptiveFieldExplorer
+    view = ReceptiveFieldExplorer()
+    for index in range(3):
+        view.layer.value = index
+        sweep(view, list(view.controls.values()))
+    sweep(view, [view.W, view.row, view.col, view.C])
