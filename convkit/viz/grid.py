@@ -8,6 +8,7 @@ import math
 
 import matplotlib
 import numpy as np
+from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.patches import Rectangle
 
 PADDING = "#dddddd"
@@ -87,6 +88,23 @@ def _fmt(value):
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+_MASKS = {}
+
+
+def text_mask(text, pixels):
+    """The alpha mask (h, w) floats in [0, 1] of text in DejaVu Sans, pixels high; cached."""
+    key = (text, pixels)
+    if key not in _MASKS:
+        if len(_MASKS) > 20000:
+            _MASKS.clear()
+        font = get_font(findfont(FontProperties(family="DejaVu Sans")))
+        font.set_size(pixels, 72)
+        font.set_text(text, 0.0)
+        font.draw_glyphs_to_bitmap(antialiased=True)
+        _MASKS[key] = np.asarray(font.get_image(), dtype=np.float32) / 255
+    return _MASKS[key]
+
+
 class NumberGrid:
     """A 2-D array drawn as coloured cells with its numbers written in them.
 
@@ -94,16 +112,18 @@ class NumberGrid:
     around them (grey cells); highlight(windows) outlines rectangles given as
     (row, col, height, width) in padded coordinates. Colours span
     [-vmax, vmax], or [0, vmax] when not symmetric (vmax None: the largest |value|).
+    The numbers are stamped into the cells' image at the size it is shown
+    (one image per grid, no Text artists), which keeps a redraw fast.
     """
 
     def __init__(self, ax, cmap="coolwarm", fontsize=11, max_numbers=400, vmax=None, symmetric=True):
         self.ax, self.vmax, self.symmetric = ax, vmax, symmetric
-        self.max_numbers = max_numbers
+        self.max_numbers, self.fontsize = max_numbers, fontsize
         ax.set_xticks([])
         ax.set_yticks([])
-        colours = matplotlib.colormaps[cmap].with_extremes(bad=PADDING)
-        self.image = ax.imshow(np.zeros((1, 1)), cmap=colours, vmin=-1, vmax=1, interpolation="nearest")
-        self.numbers = NumberRows(ax, max_size=fontsize)
+        self.cmap = matplotlib.colormaps[cmap]
+        self.image = ax.imshow(np.zeros((1, 1, 4)), interpolation="nearest")
+        ax.set_title("", fontsize=9, y=1.0)  # a fixed place: no title layout per draw
         self.boxes = []
         self.shape = (1, 1)
 
@@ -114,18 +134,43 @@ class NumberGrid:
         Hp, Wp = padded.shape
         vmax = self.vmax if vmax is None else vmax
         scale = vmax if vmax is not None else max(float(np.abs(values).max(initial=0)), 1e-12)
+        low = -scale if self.symmetric else 0
+        colours = self.cmap(np.clip((padded - low) / (scale - low), 0, 1))
         is_pad = np.ones((Hp, Wp), dtype=bool)
         is_pad[pad:Hp - pad, pad:Wp - pad] = False
-        self.image.set_data(np.ma.masked_array(padded, is_pad))
-        self.image.set_clim(-scale if self.symmetric else 0, scale)
+        colours[is_pad] = matplotlib.colors.to_rgba(PADDING)
+        if Hp * Wp <= self.max_numbers:
+            colours = self._stamp(padded, colours)
+        self.image.set_data(colours)
         self.image.set_extent((-0.5, Wp - 0.5, Hp - 0.5, -0.5))
         self.ax.set_xlim(-0.5, Wp - 0.5)
         self.ax.set_ylim(Hp - 0.5, -0.5)
-        rows = [(0, r, padded[r], 1) for r in range(Hp)] if Hp * Wp <= self.max_numbers else []
-        self.numbers.show(rows, cell_pixels(self.ax, Wp, Hp))
         if title is not None:
-            self.ax.set_title(title, fontsize=9)
+            self.ax.set_title(title, fontsize=9, y=1.0)
         self.shape = (Hp, Wp)
+
+    def _stamp(self, padded, colours):
+        """colours (Hp, Wp, 4) blown up to the pixels of a cell, each number written in its cell."""
+        Hp, Wp = padded.shape
+        cell = max(int(cell_pixels(self.ax, Wp, Hp)), 4)
+        big = np.repeat(np.repeat(colours[:, :, :3], cell, axis=0), cell, axis=1)
+        texts = [[_fmt(v) for v in row] for row in padded]
+        longest = max(len(t) for row in texts for t in row)
+        pixels = max(3, min(self.fontsize * self.ax.figure.dpi / 72, cell * 1.6 / max(longest, 1),
+                            cell * 0.6))
+        dark = colours[:, :, :3] @ np.array([0.299, 0.587, 0.114]) < 0.45
+        for r in range(Hp):
+            for c in range(Wp):
+                mask = text_mask(texts[r][c], round(pixels))
+                h, w = min(mask.shape[0], cell), min(mask.shape[1], cell)
+                y, x = r * cell + (cell - h) // 2, c * cell + (cell - w) // 2
+                ink = 1.0 if dark[r, c] else 0.0
+                patch = big[y:y + h, x:x + w]
+                alpha = mask[:h, :w, None]
+                patch *= 1 - alpha
+                patch += alpha * ink
+        return big
+
 
     def highlight(self, windows, color="black", width=2.5):
         """Outline each (row, col, height, width) window; other boxes are hidden."""

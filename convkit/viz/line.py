@@ -26,7 +26,7 @@ class NeuronLine:
         self.inputs = ax.scatter([], [], s=180, zorder=3, edgecolors="black")
         self.outputs = ax.scatter([], [], s=180, zorder=3, edgecolors="black")
         self.labels = NumberRows(ax, max_size=8, zorder=4)
-        self.title = ax.set_title("", fontsize=9)
+        self.title = ax.set_title("", fontsize=9, y=1.0)  # a fixed place: no title layout per draw
 
     def show(self, n_inputs, pad, windows, taps, unused=(), values_in=None, values_out=None,
              selected=None, title="", title_color="black"):

@@ -175,13 +175,13 @@ class FilterSlider(ModelView):
         """Redraw the image, the filter and its activation map."""
         m = self.model
         self.photo.set_data(m.image)
-        self.picture_axes[0].set_title(m.image_name, fontsize=9)
+        self.picture_axes[0].set_title(m.image_name, fontsize=9, y=1.0)
         self.kernel.show(m.image_filter[0, 0] * 3, title=f"filter: {m.filter_name} (each channel / 3)")
         amap = m.activation_map()
         self.activation.set_data(amap)
         self.activation.set_clim(amap.min(), amap.max() if amap.max() > amap.min() else amap.min() + 1)
         self.picture_axes[2].set_title(f"activation map {amap.shape[0]}x{amap.shape[1]} (S=1, P=1)",
-                                       fontsize=9)
+                                       fontsize=9, y=1.0)
         with self.picture.widget.hold_sync():
             self.picture.refresh()
             self.status.value = ""

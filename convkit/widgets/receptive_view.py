@@ -134,9 +134,9 @@ class ReceptiveFieldExplorer(ModelView):
             self.full_box.set_bounds(c0 - 0.5, r0 - 0.5, c1 - c0 + 1, r1 - r0 + 1)
             self.box.set_bounds(j0 - 0.5, i0 - 0.5, j1 - j0 + 1, i1 - i0 + 1)
             self.ax_in.set_title(f"neuron {m.neuron} sees rows {r0}..{r1}, cols {c0}..{c1}",
-                                 fontsize=9, color="black")
+                                 fontsize=9, color="black", y=1.0)
         else:
-            self.ax_in.set_title("invalid stack", fontsize=9, color="#c00")
+            self.ax_in.set_title("invalid stack", fontsize=9, color="#c00", y=1.0)
         self.box.set_visible(m.valid)
         self.full_box.set_visible(m.valid)
         sizes = [t.size for t in m.trace]
@@ -145,7 +145,7 @@ class ReceptiveFieldExplorer(ModelView):
         self.ax_trace.set_ylim(0, max(sizes) * 1.15)
         self.ax_trace.set_xlim(-0.6, max(len(sizes), 3) - 0.4)
         self.ax_trace.set_xticks(range(len(sizes)))
-        self.ax_trace.set_title(f"receptive field after each layer (last: {m.size})", fontsize=9)
+        self.ax_trace.set_title(f"receptive field after each layer (last: {m.size})", fontsize=9, y=1.0)
         with self.readout.hold_sync(), self.image.widget.hold_sync():
             self.readout.value = self._readout()
             self.image.refresh()
