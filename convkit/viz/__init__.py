@@ -10,7 +10,7 @@ diagram. TextPool: reusable text artists; NumberRows: rows of numbers
 aligned with cells (render them inside exact_text()).
 """
 from .canvas import Canvas
-from .grid import NumberGrid, NumberRows, TextPool, exact_text
+from .grid import NumberGrid, NumberRows, TextPool, exact_text, stack_slices
 from .line import NeuronLine
 
-__all__ = ["Canvas", "NeuronLine", "NumberGrid", "NumberRows", "TextPool", "exact_text"]
+__all__ = ["Canvas", "NeuronLine", "NumberGrid", "NumberRows", "TextPool", "exact_text", "stack_slices"]

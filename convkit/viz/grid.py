@@ -80,6 +80,25 @@ class NumberRows:
         self.pool.hide_from(len(rows))
 
 
+def stack_slices(slices, pad=0):
+    """Slices (n, H, W) padded by pad and stacked top to bottom with a blank (NaN) row between.
+
+    Returns (values, pad_mask, tops): the array for NumberGrid.show, the
+    padding cells, and the row where each padded slice begins.
+    """
+    slices = np.asarray(slices, dtype=float)
+    n, H, W = slices.shape
+    Hp, Wp = H + 2 * pad, W + 2 * pad
+    values = np.full((n * (Hp + 1) - 1, Wp), np.nan)
+    pad_mask = np.zeros(values.shape, dtype=bool)
+    tops = [i * (Hp + 1) for i in range(n)]
+    for top, piece in zip(tops, slices):
+        values[top:top + Hp] = np.pad(piece, pad)
+        pad_mask[top:top + Hp] = True
+        pad_mask[top + pad:top + pad + H, pad:pad + W] = False
+    return values, pad_mask, tops
+
+
 def _fmt(value):
     """A grid cell's number: ints as ints, floats with 2 decimals at most."""
     value = float(value)
@@ -127,18 +146,26 @@ class NumberGrid:
         self.boxes = []
         self.shape = (1, 1)
 
-    def show(self, values, pad=0, title=None, vmax=None):
-        """Draw values (H, W) inside pad rings of zeros (grey cells)."""
+    def show(self, values, pad=0, title=None, vmax=None, pad_mask=None):
+        """Draw values (H, W) inside pad rings of zeros (grey cells).
+
+        NaN cells are left blank (white, no number); pad_mask (shape of the
+        padded values) marks more cells as padding (see stack_slices).
+        """
         values = np.asarray(values, dtype=float)
         padded = np.pad(values, pad)
         Hp, Wp = padded.shape
         vmax = self.vmax if vmax is None else vmax
-        scale = vmax if vmax is not None else max(float(np.abs(values).max(initial=0)), 1e-12)
+        scale = vmax if vmax is not None else max(float(np.nanmax(np.abs(values), initial=0)), 1e-12)
         low = -scale if self.symmetric else 0
-        colours = self.cmap(np.clip((padded - low) / (scale - low), 0, 1))
+        blank = np.isnan(padded)
+        colours = self.cmap(np.clip((np.where(blank, 0, padded) - low) / (scale - low), 0, 1))
         is_pad = np.ones((Hp, Wp), dtype=bool)
         is_pad[pad:Hp - pad, pad:Wp - pad] = False
+        if pad_mask is not None:
+            is_pad |= pad_mask
         colours[is_pad] = matplotlib.colors.to_rgba(PADDING)
+        colours[blank] = 1.0
         if Hp * Wp <= self.max_numbers:
             colours = self._stamp(padded, colours)
         self.image.set_data(colours)
@@ -154,13 +181,15 @@ class NumberGrid:
         Hp, Wp = padded.shape
         cell = max(int(cell_pixels(self.ax, Wp, Hp)), 4)
         big = np.repeat(np.repeat(colours[:, :, :3], cell, axis=0), cell, axis=1)
-        texts = [[_fmt(v) for v in row] for row in padded]
+        texts = [["" if np.isnan(v) else _fmt(v) for v in row] for row in padded]
         longest = max(len(t) for row in texts for t in row)
         pixels = max(3, min(self.fontsize * self.ax.figure.dpi / 72, cell * 1.6 / max(longest, 1),
                             cell * 0.6))
         dark = colours[:, :, :3] @ np.array([0.299, 0.587, 0.114]) < 0.45
         for r in range(Hp):
             for c in range(Wp):
+                if not texts[r][c]:
+                    continue
                 mask = text_mask(texts[r][c], round(pixels))
                 h, w = min(mask.shape[0], cell), min(mask.shape[1], cell)
                 y, x = r * cell + (cell - h) // 2, c * cell + (cell - w) // 2

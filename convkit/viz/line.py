@@ -10,7 +10,8 @@ from matplotlib.collections import LineCollection
 
 from .grid import NumberRows, cell_pixels
 
-INPUT, PAD, OUTPUT, UNUSED, HIGHLIGHT = "#4c72b0", "#dddddd", "#f2c14e", "#d62728", "#2ca02c"
+INPUT, PAD, OUTPUT, UNUSED, HIGHLIGHT = "#9ecae1", "#eeeeee", "#f2c14e", "#d62728", "#2ca02c"
+SELECTED = "#98df8a"
 
 
 class NeuronLine:
@@ -23,8 +24,8 @@ class NeuronLine:
         self.strong = LineCollection([], colors=HIGHLIGHT, linewidths=2.0, zorder=2)
         ax.add_collection(self.links)
         ax.add_collection(self.strong)
-        self.inputs = ax.scatter([], [], s=180, zorder=3, edgecolors="black")
-        self.outputs = ax.scatter([], [], s=180, zorder=3, edgecolors="black")
+        self.inputs = ax.scatter([], [], s=300, zorder=3, edgecolors="black")
+        self.outputs = ax.scatter([], [], s=300, zorder=3, edgecolors="black")
         self.labels = NumberRows(ax, max_size=8, zorder=4)
         self.title = ax.set_title("", fontsize=9, y=1.0)  # a fixed place: no title layout per draw
 
@@ -47,7 +48,7 @@ class NeuronLine:
         centres = np.array([(a + b - 1) / 2 for a, b in windows], dtype=float)
         self.outputs.set_offsets(np.column_stack([centres, np.ones(len(windows))]) if windows else
                                  np.empty((0, 2)))
-        self.outputs.set_facecolors([HIGHLIGHT if i == selected else OUTPUT
+        self.outputs.set_facecolors([SELECTED if i == selected else OUTPUT
                                      for i in range(len(windows))])
         segments, strong = [], []
         for i, window in enumerate(windows):

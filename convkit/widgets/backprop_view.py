@@ -126,8 +126,9 @@ class BackpropViewer(ModelView):
         m = self.model
         k, c, a, b = m.position
         n, S = m.output_size, m.S
-        self.grids[0].show(m.x[0, c], pad=m.P, title=f"x[{c}] padded: the inputs w[{k},{c},{a},{b}] meets")
-        self.grids[0].highlight([(a, b, (n - 1) * S + 1, (n - 1) * S + 1)], color="#2ca02c")
+        self.grids[0].show(m.x[0, c], pad=m.P, title=f"x[{c}] (P={m.P}): what w[{k},{c},{a},{b}] meets")
+        self.grids[0].highlight([(a + i * S, b + j * S, 1, 1) for i in range(n) for j in range(n)],
+                                color="#2ca02c")
         self.grids[1].show(m.dout[0, k], title=f"dout[{k}]")
         self.grids[1].highlight([])
         flat = m.dw[k, c]

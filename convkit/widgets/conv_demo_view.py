@@ -4,12 +4,9 @@ import html
 import ipywidgets
 import numpy as np
 
-from ..viz import NumberGrid
+from ..viz import NumberGrid, stack_slices
 from .conv_demo import FILTERS, ConvDemoModel, demo_images
 from .view import CanvasImage, ModelView, guarded, red, slider
-
-ROWS = 3  # input channels drawn (the demo's C = 3)
-
 
 class FilterSlider(ModelView):
     """The conv demo: FilterSlider() in a notebook cell shows it.
@@ -41,16 +38,14 @@ class FilterSlider(ModelView):
         self.image_index = slider("image", model.image_index, 0, len(demo_images()[0]) - 1)
         self.image = CanvasImage(9.6, 5.2, dpi=72)
         figure = self.image.figure
-        self.inputs, self.filters, self.products = [], [], []
-        for r in range(ROWS):
-            self.inputs.append(NumberGrid(figure.add_subplot(ROWS, 4, 4 * r + 1), vmax=2))
-            self.filters.append(NumberGrid(figure.add_subplot(ROWS, 4, 4 * r + 2), cmap="PiYG", vmax=1))
-            self.products.append(NumberGrid(figure.add_subplot(ROWS, 4, 4 * r + 3), vmax=2))
-        self.output = NumberGrid(figure.add_subplot(ROWS, 4, 4), cmap="viridis")
-        self.sum_ax = figure.add_subplot(ROWS, 4, 8)
+        layout = figure.add_gridspec(2, 4)
+        self.inputs = NumberGrid(figure.add_subplot(layout[:, 0]), vmax=2)
+        self.filters = NumberGrid(figure.add_subplot(layout[:, 1]), cmap="PiYG", vmax=1)
+        self.products = NumberGrid(figure.add_subplot(layout[:, 2]), vmax=2)
+        self.output = NumberGrid(figure.add_subplot(layout[0, 3]), cmap="viridis")
+        self.sum_ax = figure.add_subplot(layout[1, 3])
         self.sum_ax.set_axis_off()
         self.sum_text = self.sum_ax.text(0.0, 0.5, "", fontsize=9, va="center", family="DejaVu Sans Mono")
-        figure.add_subplot(ROWS, 4, 12).set_axis_off()
         figure.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.02, wspace=0.15, hspace=0.3)
         self.picture = CanvasImage(9.6, 3.0, dpi=72)
         axes = self.picture.figure.subplots(1, 3)
@@ -118,17 +113,18 @@ class FilterSlider(ModelView):
         else:
             k, i, j = m.position if m.valid else (0, 0, 0)
             r, c = m.window if m.valid else (0, 0)
-            for ch in range(ROWS):
-                if ch < m.C:
-                    self.inputs[ch].show(m.x[ch], pad=m.P, title=f"input x[:, :, {ch}] (P={m.P})")
-                    self.filters[ch].show(m.w[k, ch], title=f"filter w{k}[:, :, {ch}]")
-                else:
-                    self.inputs[ch].show(np.zeros((1, 1)), title="")
-                    self.filters[ch].show(np.zeros((1, 1)), title="")
-                self.inputs[ch].highlight([(r, c, m.F, m.F)] if m.valid else [], color="#2ca02c")
-                products = m.products[ch] if m.valid and ch < m.C else np.zeros((1, 1))
-                self.products[ch].show(products, title=f"products, sum {m.channel_sums[ch]:g}"
-                                       if m.valid and ch < m.C else "")
+            x, pad_mask, tops = stack_slices(m.x, m.P)
+            self.inputs.show(x, pad_mask=pad_mask, title=f"input x, {m.C} slices (P={m.P})")
+            self.inputs.highlight([(top + r, c, m.F, m.F) for top in tops] if m.valid else [],
+                                  color="#2ca02c")
+            w, _, _ = stack_slices(m.w[k])
+            self.filters.show(w, title=f"filter w{k} ({m.F}x{m.F}x{m.C})")
+            if m.valid:
+                products, _, _ = stack_slices(m.products)
+                sums = ", ".join(f"{v:g}" for v in m.channel_sums)
+                self.products.show(products, title=f"products; sums {sums}")
+            else:
+                self.products.show(np.full((1, 1), np.nan), title="")
             if m.valid:
                 filled = np.where(np.arange(m.out[k].size).reshape(m.out[k].shape) <= i * m.output_size + j,
                                   m.out[k], 0)
@@ -150,8 +146,8 @@ class FilterSlider(ModelView):
             self.status.value = ""
 
     def _blank(self):
-        for grid in (*self.inputs, *self.filters, *self.products, self.output):
-            grid.show(np.zeros((1, 1)), title="")
+        for grid in (self.inputs, self.filters, self.products, self.output):
+            grid.show(np.full((1, 1), np.nan), title="")
             grid.highlight([])
         self.sum_text.set_text("invalid settings")
         self.sum_text.set_color("#c00")
