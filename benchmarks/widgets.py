@@ -73,6 +73,23 @@ def cases():
     def demo_w_ui(i):
         demo2_view.controls["W"].value = 5 + 2 * (i % 2)
 
+    filters = ["blur", "sharpen"]
+
+    def image_model(i):
+        demo.filter_name = filters[i % 2]
+        demo.activation_map()
+
+    def image_ui(i):
+        demo_view.filter.value = filters[i % 2]
+
+    pool_image, pool_image_view = PoolModel(source="image"), PoolingExplorer(source="image")
+
+    def pool_image_model(i):
+        pool_image.set(image_index=i % 2)
+
+    def pool_image_ui(i):
+        pool_image_view.image_index.value = i % 2
+
     def pool_model(i):
         pool.set(F=2 + i % 2)
 
@@ -96,7 +113,9 @@ def cases():
         ("ShapeExplorer", "S slider (W=5, F=3, P=1)", shape_model, shape_ui),
         ("FilterSlider", "output cell (5x5x3, 2 filters)", demo_model, demo_ui),
         ("FilterSlider", "W slider (new values, conv_forward)", demo_w_model, demo_w_ui),
+        ("FilterSlider", "filter over an image (activation map)", image_model, image_ui),
         ("PoolingExplorer", "F slider (8x8 grid)", pool_model, pool_ui),
+        ("PoolingExplorer", "image (32x32, F=2, S=2)", pool_image_model, pool_image_ui),
         ("BackpropViewer", "cell (dX of 7x7 padded input)", back_model, back_ui),
         ("ReceptiveFieldExplorer", "F of layer 0 (three layers)", field_model, field_ui),
     ]

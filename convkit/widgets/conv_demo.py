@@ -75,7 +75,6 @@ class ConvDemoModel:
         self.W, self.F, self.S, self.P, self.K, self.C = W, F, S, P, K, C
         self.seed = seed
         self.cell = 0
-        self.source = "numbers"
         self.filter_name = "edges (vertical)"
         self.image_index = 0
         self._build()
