@@ -35,7 +35,13 @@ class ShapeModel:
     Settings (assign them, or call set(...)): W input size, F filter size,
     S stride, P zero padding, D dilation, mode "strict" (the notes) or
     "floor" (PyTorch), depth (D1, the input depth) and K (filters).
-    Everything else is recomputed after each change.
+    Everything else is recomputed after each change:
+    output_size (None when invalid under mode), valid, formula, reason,
+    suggestions (ConvSuggestion list when the strict rule fails), windows
+    ((start, stop) per output neuron, padded coordinates), unused (padded
+    positions floor mode never reads), strict_size / floor_size and
+    strict_windows / floor_windows (both rules side by side), volume,
+    params, and the 1-D example: weights, bias, inputs, padded_inputs, outputs.
     """
 
     def __init__(self, W=5, F=3, S=1, P=1, D=1, mode="strict", depth=1, K=1, inputs=None):

@@ -75,7 +75,8 @@ class ShapeExplorer(ModelView):
         try:
             values = [float(v) if "." in v else int(v) for v in change["new"].replace(",", " ").split()]
         except ValueError:
-            raise ValueError(f"input values must be numbers separated by commas, got {change['new']!r}")
+            raise ValueError(f"input values must be numbers separated by commas, "
+                             f"got {change['new']!r}") from None
         self.model.inputs = values
         self.draw()
 
