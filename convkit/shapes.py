@@ -8,6 +8,8 @@ ShapeError showing the arithmetic with your numbers and settings that fit.
 
 import numbers
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import NamedTuple
 
 from .errors import ShapeError
 
@@ -15,10 +17,21 @@ __all__ = [
     "conv_output_size",
     "pool_output_size",
     "unused_input",
+    "ConvSuggestion",
+    "PoolSuggestion",
+    "conv_suggestions",
+    "pool_suggestions",
+    "conv_windows",
+    "conv_formula",
+    "pool_formula",
+    "pool_windows",
+    "unused_positions",
     "Params",
     "conv_params",
     "fc_params",
     "receptive_field",
+    "FieldStep",
+    "receptive_trace",
     "Memory",
     "memory_estimate",
     "format_bytes",
@@ -48,8 +61,29 @@ def _check_mode(mode):
 
 
 def _num(x):
-    """4.5 -> '4.5', 3.3333 -> '3.333', 4.0 -> '4'."""
-    return f"{x:.4g}"
+    """A fraction as text that never hides it: 4.5, 2.333, 1.000002, 500000.5.
+
+    At least 4 significant digits (no exponent), more until a non-integer
+    no longer looks like one.
+    """
+    x = Fraction(x)
+    if x.denominator == 1:
+        return str(x.numerator)
+    sign, x = ("-" if x < 0 else ""), abs(x)
+    whole = int(x)
+    if whole:
+        decimals = max(1, 4 - len(str(whole)))
+    else:
+        decimals = 4
+        while x * 10 ** (decimals - 3) < 1:
+            decimals += 1
+    while True:
+        scaled = round(x * 10 ** decimals)
+        whole, frac = divmod(scaled, 10 ** decimals)
+        digits = str(frac).rjust(decimals, "0").rstrip("0")
+        if digits:
+            return f"{sign}{whole}.{digits}"
+        decimals += 1
 
 
 def _plural(n, word):
@@ -68,25 +102,101 @@ def _fits(W, F_eff, S, P):
     return span >= 0 and span % S == 0
 
 
-def _conv_suggestions(W, F, S, P, D):
-    """Nearby (S, P) pairs that fit, with the output size each gives."""
+class ConvSuggestion(NamedTuple):
+    """A conv setting that fits: stride S, padding P and the output size it gives."""
+
+    S: int
+    P: int
+    output: int
+
+
+class PoolSuggestion(NamedTuple):
+    """A pooling setting that fits: window F, stride S and the output size it gives."""
+
+    F: int
+    S: int
+    output: int
+
+
+_NEAR = 8  # how far from the given stride the stride search looks
+
+
+def _nearest(center, candidates, count=2):
+    """The count candidates closest to center (ties: the smaller first), center left out."""
+    picked = sorted({c for c in candidates if c != center}, key=lambda c: (abs(c - center), c))
+    return picked[:count]
+
+
+def _fitting_strides(span, S):
+    """Strides near S (and small ones) that step evenly over span >= 0: a bounded search."""
+    near = range(max(1, S - _NEAR), S + _NEAR + 1)
+    small = range(1, _NEAR + 1)
+    return [s for s in (*near, *small) if span % s == 0]
+
+
+def _fitting_values(target, residue, period, low, high):
+    """The values v in [low, high] with v % period == residue, nearest target first (at most 4)."""
+    base = target - (target - residue) % period
+    found = [v for v in (base - period, base, base + period, base + 2 * period) if low <= v <= high]
+    return sorted(found, key=lambda v: (abs(v - target), v))
+
+
+def conv_suggestions(W, F, S=1, P=0, D=1):
+    """Settings near (S, P) that fit W, F, D: up to two strides, then up to two paddings.
+
+    Returns a list of ConvSuggestion(S, P, output); the search is bounded,
+    so it answers at once for any numbers.
+    """
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    P, D = _int("P", P, 0), _int("D", D, 1)
     F_eff = D * (F - 1) + 1
     found = []
-    strides = sorted(range(1, S + 4), key=lambda s: (abs(s - S), s))
-    for s in strides:
-        if s != S and _fits(W, F_eff, s, P):
-            found.append((s, P))
-        if len(found) == 2:
-            break
-    pads = sorted(range(max(0, P - S), P + S + 1), key=lambda p: (abs(p - P), p))
-    n_pads = 0
-    for p in pads:
-        if p != P and _fits(W, F_eff, S, p):
-            found.append((S, p))
-            n_pads += 1
-        if n_pads == 2:
-            break
-    return [(s, p, (W - F_eff + 2 * p) // s + 1) for s, p in found]
+    span = W - F_eff + 2 * P
+    if span >= 0:
+        found += [(s, P) for s in _nearest(S, _fitting_strides(span, S))]
+    # (W - F_eff + 2p) % S == 0 and p >= 0, p >= (F_eff - W)/2 so the filter fits.
+    low = max(0, -(-(F_eff - W) // 2))
+    base = W - F_eff
+    if S % 2 == 1:
+        pads = _fitting_values(P, (-base * pow(2, -1, S)) % S if S > 1 else 0, S, low, P + min(S, F_eff))
+    elif base % 2 == 0:
+        half = S // 2
+        pads = _fitting_values(P, (-base // 2) % half, half, low, P + min(S, F_eff))
+    else:
+        pads = []
+    found += [(S, p) for p in _nearest(P, pads)]
+    return [ConvSuggestion(s, p, (W - F_eff + 2 * p) // s + 1) for s, p in found]
+
+
+def pool_suggestions(W, F, S):
+    """Settings near (F, S) that fit W: up to two strides, then up to two window sizes.
+
+    Returns a list of PoolSuggestion(F, S, output); the search is bounded.
+    """
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    found = []
+    if F <= W:
+        found += [(F, s) for s in _nearest(S, _fitting_strides(W - F, S))]
+    # (W - f) % S == 0 and 1 <= f <= W.
+    found += [(f, S) for f in _nearest(F, _fitting_values(F, W % S, S, 1, W))]
+    return [PoolSuggestion(f, s, (W - f) // s + 1) for f, s in found]
+
+
+def conv_formula(W, F, S=1, P=0, D=1):
+    """The notes' formula with the numbers: "(10 - 3 + 2*0)/2 + 1 = 4.5".
+
+    With dilation the filter size shown is F_eff = D*(F-1)+1.
+    """
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    P, D = _int("P", P, 0), _int("D", D, 1)
+    F_eff = D * (F - 1) + 1
+    return f"({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(Fraction(W - F_eff + 2 * P, S) + 1)}"
+
+
+def pool_formula(W, F, S):
+    """The pooling formula with the numbers: "(4 - 2)/2 + 1 = 2"."""
+    W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
+    return f"({W} - {F})/{S} + 1 = {_num(Fraction(W - F, S) + 1)}"
 
 
 def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
@@ -107,7 +217,7 @@ def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
     span = W - F_eff + 2 * P
     if span < 0:
         raise ShapeError(
-            f"{prefix}({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(span / S + 1)}: "
+            f"{prefix}{conv_formula(W, F, S, P, D)}: "
             f"the {'dilated ' if D != 1 else ''}filter ({f_name}={F_eff}) is larger "
             f"than the padded input (W + 2P = {W} + 2*{P} = {W + 2 * P}); "
             f"use a smaller filter or more padding (P >= {-(-(F_eff - W) // 2)})"
@@ -116,11 +226,11 @@ def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
         return span // S + 1
     left = span % S
     lines = [
-        f"{prefix}({W} - {F_eff} + 2*{P})/{S} + 1 = {_num(span / S + 1)} is not an integer: "
+        f"{prefix}{conv_formula(W, F, S, P, D)} is not an integer: "
         f"the filter cannot be placed evenly: stepping {S} from the first position "
         f"leaves {_plural(left, 'column')} over."
     ]
-    suggestions = _conv_suggestions(W, F, S, P, D)
+    suggestions = conv_suggestions(W, F, S, P, D)
     if suggestions:
         lines.append("Settings that fit:")
         lines += [f"  S={s}, P={p} -> output {out}" for s, p, out in suggestions]
@@ -170,18 +280,18 @@ def pool_output_size(W, F, S, mode="strict"):
     span = W - F
     if span < 0:
         raise ShapeError(
-            f"({W} - {F})/{S} + 1 = {_num(span / S + 1)}: the pool window (F={F}) "
+            f"{pool_formula(W, F, S)}: the pool window (F={F}) "
             f"is larger than the input (W={W}); use F <= {W}"
         )
     if mode == "floor" or span % S == 0:
         return span // S + 1
     left = span % S
     lines = [
-        f"({W} - {F})/{S} + 1 = {_num(span / S + 1)} is not an integer: "
+        f"{pool_formula(W, F, S)} is not an integer: "
         f"the pool window cannot be placed evenly: stepping {S} from the first "
         f"position leaves {_plural(left, 'column')} over."
     ]
-    suggestions = _pool_suggestions(W, F, S)
+    suggestions = pool_suggestions(W, F, S)
     if suggestions:
         lines.append("Settings that fit:")
         lines += [f"  F={f}, S={s} -> output {out}" for f, s, out in suggestions]
@@ -190,6 +300,35 @@ def pool_output_size(W, F, S, mode="strict"):
         f"{_plural(left, 'column')} unused."
     )
     raise ShapeError("\n".join(lines))
+
+
+def conv_windows(W, F, S=1, P=0, D=1, mode="strict"):
+    """Each output neuron's window as (start, stop) in padded input coordinates.
+
+    The padded input has positions 0 .. W + 2P - 1 (the first P and last P
+    are zeros); neuron i reads start, start + D, ..., stop - 1 with
+    start = i*S and stop = i*S + D*(F-1) + 1. mode as in conv_output_size.
+    """
+    out = conv_output_size(W, F, S, P, D, mode)
+    F_eff = D * (F - 1) + 1
+    return [(i * S, i * S + F_eff) for i in range(out)]
+
+
+def pool_windows(W, F, S, mode="strict"):
+    """Each pooled neuron's window as (start, stop) on the input (no padding)."""
+    out = pool_output_size(W, F, S, mode)
+    return [(i * S, i * S + F) for i in range(out)]
+
+
+def unused_positions(W, F, S=1, P=0, D=1):
+    """The padded input positions at the far end that mode="floor" never reads.
+
+    As in PyTorch: both sides are padded by P, then the last
+    unused_input(W, F, S, P, D) positions of the padded input (padding or
+    not) are left out. Returns a range of padded coordinates.
+    """
+    left = unused_input(W, F, S, P, D)
+    return range(W + 2 * P - left, W + 2 * P)
 
 
 @dataclass(frozen=True)
@@ -252,6 +391,76 @@ def receptive_field(layers):
         field += (F - 1) * jump
         jump *= S
     return field
+
+
+@dataclass(frozen=True)
+class FieldStep:
+    """The receptive field after one layer (Araujo et al., Distill 2019).
+
+    F, S, P, D: the layer's settings; size: how many inputs one neuron sees
+    (per axis); jump: the input distance between neighbouring neurons (the
+    product of the strides so far); start: the input position of the first
+    neuron's field (negative: it begins in the zero padding). Neuron i sees
+    inputs start + i*jump ... start + i*jump + size - 1.
+    """
+
+    name: str
+    F: int
+    S: int
+    P: int
+    D: int
+    size: int
+    jump: int
+    start: int
+
+    def region(self, i):
+        """(first, last) input position seen by neuron i of this layer."""
+        first = self.start + i * self.jump
+        return first, first + self.size - 1
+
+
+def _layer_settings(i, layer):
+    """(name, F, S, P, D) of a tuple (F, S[, P[, D]]) or a layer of a Net; None past the last spatial layer."""
+    if isinstance(layer, (tuple, list)):
+        if not 2 <= len(layer) <= 4:
+            raise ShapeError(f"layer {i} must be (F, S), (F, S, P) or (F, S, P, D), got {layer!r}")
+        F, S, P, D = (*layer, 0, 1)[:4] if len(layer) == 2 else (*layer, 1)[:4]
+        name = f"layer {i}"
+    elif hasattr(layer, "F") and hasattr(layer, "S"):
+        F, S = layer.F, layer.S
+        P, D = getattr(layer, "P", 0), getattr(layer, "dilation", 1)
+        name = f"{i}: {layer.describe()}" if hasattr(layer, "describe") else f"layer {i}"
+    elif getattr(layer, "kind", None) in ("FC", "FLATTEN"):
+        return None
+    else:
+        kind = getattr(layer, "kind", type(layer).__name__)
+        return f"{i}: {kind}", 1, 1, 0, 1
+    return (name, _int(f"F of layer {i}", F, 1), _int(f"S of layer {i}", S, 1),
+            _int(f"P of layer {i}", P, 0), _int(f"D of layer {i}", D, 1))
+
+
+def receptive_trace(layers):
+    """The receptive field layer by layer: a list of FieldStep, first layer first.
+
+    layers: tuples (F, S), (F, S, P) or (F, S, P, D), or a convkit.Net (or
+    its layers; ReLU, batchnorm and dropout keep the field, the trace stops
+    at the first FC or Flatten). Closed forms of Araujo et al. (Distill 2019):
+    size_l = size_(l-1) + D_l*(F_l - 1)*jump_(l-1), jump_l = jump_(l-1)*S_l,
+    start_l = start_(l-1) - P_l*jump_(l-1), from size 1, jump 1, start 0.
+    """
+    layers = getattr(layers, "layers", layers)
+    size, jump, start = 1, 1, 0
+    trace = []
+    for i, layer in enumerate(layers):
+        settings = _layer_settings(i, layer)
+        if settings is None:
+            break
+        name, F, S, P, D = settings
+        size += D * (F - 1) * jump
+        start -= P * jump
+        jump *= S
+        trace.append(FieldStep(name, F, S, P, D, size, jump, start))
+    return trace
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,16 @@ and the models import without ipywidgets or matplotlib.
 import importlib
 
 _WHERE = {
+    "ShapeModel": "shape",
+    "ShapeExplorer": "shape_view",
+    "ConvDemoModel": "conv_demo",
+    "FilterSlider": "conv_demo_view",
+    "PoolModel": "pool",
+    "PoolingExplorer": "pool_view",
+    "ReceptiveFieldModel": "receptive",
+    "ReceptiveFieldExplorer": "receptive_view",
+    "BackpropModel": "backprop",
+    "BackpropViewer": "backprop_view",
 }
 
 __all__ = sorted(_WHERE)

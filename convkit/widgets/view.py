@@ -1,10 +1,13 @@
 """What every view shares: a Canvas shown as an ipywidgets.Image, and safe callbacks."""
+import contextlib
 import functools
+import html
+import io
 import traceback
 
 import ipywidgets
 
-from ..viz import Canvas
+from ..viz import Canvas, exact_text
 
 
 class CanvasImage:
@@ -13,10 +16,17 @@ class CanvasImage:
     def __init__(self, width=6.0, height=4.0, dpi=100):
         self.canvas = Canvas(width, height, dpi)
         self.figure = self.canvas.figure
-        self.widget = ipywidgets.Image(format="png", value=self.canvas.png())
+        self.widget = ipywidgets.Image(format="png", value=self.png())
+
+    def png(self):
+        """The figure as PNG bytes (fast compression), text drawn without pixel hinting."""
+        buffer = io.BytesIO()
+        with exact_text():
+            self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
 
     def refresh(self):
-        self.widget.value = self.canvas.png()
+        self.widget.value = self.png()
 
 
 def guarded(method):
@@ -34,3 +44,46 @@ def guarded(method):
                                  f"(in {last.name})</span>")
             return None
     return wrapper
+
+
+def slider(description, value, low, high, step=1):
+    """An IntSlider bounded to [low, high], its value clamped into that range."""
+    return ipywidgets.IntSlider(value=min(max(value, low), high), min=low, max=high, step=step,
+                                description=description, style={"description_width": "initial"})
+
+
+def red(text):
+    """HTML for an invalid setting: the text in red, line breaks kept."""
+    return f"<span style='color:#c00'>{html.escape(text)}</span>".replace("\n", "<br>")
+
+
+class ModelView(ipywidgets.VBox):
+    """A view: an ipywidgets box with .model, a `readout` and a `status` HTML.
+
+    Controls are set from the model inside quietly(), so their callbacks do
+    not fire back; draw() is the view's own redraw.
+    """
+
+    def __init__(self, model, children):
+        self.model = model
+        self.readout = ipywidgets.HTML()
+        self.status = ipywidgets.HTML()
+        self._quiet = False
+        super().__init__([*children, self.readout, self.status])
+
+    @contextlib.contextmanager
+    def quietly(self):
+        """Set controls without running their callbacks."""
+        quiet, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = quiet
+
+    def watch(self, controls, callback):
+        """Call callback(change) when a control's value changes (not inside quietly())."""
+        def on_change(change):
+            if not self._quiet:
+                callback(change)
+        for control in controls:
+            control.observe(on_change, names="value")
