@@ -35,7 +35,8 @@ class Stage:
     saw (B, C, H, W); y: labels (B,). scores: class scores (B, classes),
     NumPy; loss: the data loss of the batch; lr: the learning rate used.
     grad_norms: ||dW|| per parameter name; update_ratios: ||W_after -
-    W_before|| / ||W_before|| per parameter (the notes want about 1e-3).
+    W_before|| / ||W_before|| per parameter (the notes want about 1e-3);
+    seconds: the step's wall-clock time.
     """
 
     step: int
@@ -49,6 +50,7 @@ class Stage:
     lr: float
     grad_norms: dict
     update_ratios: dict
+    seconds: float = 0.0
 
     @property
     def accuracy(self):
@@ -211,7 +213,8 @@ class Trainer:
         self.history.loss.append(loss)
         self.history.lr.append(lr)
         self.step_count += 1
-        self.seconds += time.perf_counter() - start
+        stage.seconds = time.perf_counter() - start
+        self.seconds += stage.seconds
         return stage
 
     def evaluate(self, split="val", indices=None):
@@ -254,7 +257,11 @@ class Trainer:
 
         Accuracies are recorded every eval_every steps (default: at the end of
         every epoch) and at the end. Each callback is called as
-        callback(trainer, stage) after every step. details: see step().
+        callback(trainer, stage) after every step (details=True fills the
+        stage's grad_norms and update_ratios; see step()); a callback with an
+        on_evaluation method is also called as
+        callback.on_evaluation(trainer, train, val) after each evaluation,
+        with the Evaluations of the training subset and the val split.
         """
         if (steps is None) == (epochs is None):
             raise ValueError(f"give either steps or epochs, not {'both' if steps else 'neither'}"
@@ -277,6 +284,9 @@ class Trainer:
                 evaluate = self.step_count % every == 0 or done == total
                 if evaluate:
                     train, val = self.record_accuracy()
+                    for callback in callbacks:
+                        if hasattr(callback, "on_evaluation"):
+                            callback.on_evaluation(self, train, val)
                     text += f", train acc {train.accuracy:.3f}, val acc {val.accuracy:.3f}"
                 bar.update(done, text, force=evaluate)
         finally:
