@@ -10,6 +10,9 @@ and the models import without ipywidgets or matplotlib.
 import importlib
 
 _WHERE = {
+    "TrainingModel": "training", "TrainingDashboard": "training_view",
+    "ArchitectureModel": "architecture", "ArchitectureBuilder": "architecture_view",
+    "MemoryModel": "memory", "MemoryCalculator": "memory_view",
 }
 
 __all__ = sorted(_WHERE)
