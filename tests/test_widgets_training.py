@@ -11,7 +11,7 @@ from convkit.net import Net
 from convkit.optim import SGD
 from convkit.trainer import Trainer
 
-TINY = "INPUT -> CONV(K=4, F=3) -> RELU -> POOL(F=4, S=4) -> BN -> DROPOUT(0.8) -> FC"
+TINY = "INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> POOL -> BN -> DROPOUT(0.8) -> FC"
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +77,172 @@ def test_run_callbacks_get_details_and_evaluations(data):
     quiet = Recorder()
     trainer.run(steps=1, callbacks=[quiet], progress=False)
     assert quiet.stages[0].grad_norms == {} and len(quiet.evaluations) == 1
+
+
+# The model
+
+def make_model(data, **kwargs):
+    from convkit.widgets.training import TrainingModel
+    settings = dict(net=Net.from_pattern(TINY, seed=2), data=data, batch_size=16, lr=0.01,
+                    eval_every=5, refresh_every=3, train_samples=50)
+    settings.update(kwargs)
+    return TrainingModel(**settings)
+
+
+def test_a_step_has_every_stage(data):
+    model = make_model(data)
+    assert "SYNTHETIC" in model.title and model.backend == "numpy"
+    stage = model.step()
+    assert stage is model.stage and model.error is None and np.isfinite(stage.loss)
+    assert stage.images.shape == (16, 32, 32, 3) and stage.X.shape == (16, 3, 32, 32)
+    assert stage.scores.shape == (16, 10) and stage.lr == 0.01 and stage.seconds > 0
+    rows = model.stage_rows()
+    assert [r[0] for r in rows] == list(model.net.params)
+    assert all(r[1] > 0 for r in rows)
+    flags = {name: flag for name, _, _, flag in rows}
+    assert flags["conv1.b"] == "n/a"                      # biases start at 0
+    images, labels, predicted = model.batch_view(4)
+    assert images.shape == (4, 32, 32, 3)
+    np.testing.assert_array_equal(predicted, np.argmax(stage.scores[:4], axis=1))
+
+
+def test_ratio_flags_follow_the_rule_of_thumb():
+    from convkit.widgets.training import ratio_flag
+    assert [ratio_flag(r) for r in (1e-3, 2e-4, 5e-3, 5e-5, 0.2, 0.0)] == \
+        ["", "", "", "low", "high", "n/a"]
+
+
+def test_run_and_pause_resume_give_the_uninterrupted_history(data):
+    whole = make_model(data)
+    updates = []
+    whole.run(20, on_update=lambda m: updates.append(m.step_count))
+    assert whole.step_count == 20 and updates == [3, 6, 9, 12, 15, 18, 20]
+    assert whole.history.eval_step == [5, 10, 15, 20]
+    parts = make_model(data)
+    parts.run(7)
+    parts.run(13)
+    for key in ("loss", "lr", "eval_step", "train_acc", "val_acc", "val_loss"):
+        assert getattr(parts.history, key) == getattr(whole.history, key), key
+    np.testing.assert_array_equal(ops.to_numpy(parts.net.params["conv1.w"]),
+                                  ops.to_numpy(whole.net.params["conv1.w"]))
+
+
+def test_reset_starts_over_with_the_same_weights(data):
+    model = make_model(data)
+    first = model.run(4).loss[:]
+    model.reset()
+    assert model.step_count == 0 and model.history.loss == []
+    assert model.run(4).loss == first
+
+
+def test_nan_loss_stops_with_a_message_and_reset_recovers(data):
+    model = make_model(data, lr=1e9, optimizer="SGD")
+    with np.errstate(all="ignore"):
+        model.run(10)
+    assert model.error.startswith("diverged") and "smaller learning rate" in model.error
+    assert model.step_count < 10 and not model.running
+    with np.errstate(all="ignore"):
+        assert model.step() is None                           # refuses until Reset
+    model.configure(lr=0.01)
+    model.reset()
+    assert model.error is None and np.isfinite(model.step().loss)
+
+
+def test_a_failing_step_is_caught(data, monkeypatch):
+    model = make_model(data)
+
+    def broken(details=True):
+        raise FloatingPointError("loss is not finite")
+    monkeypatch.setattr(model.trainer, "step", broken)
+    assert model.step() is None and model.error.startswith("diverged")
+    model = make_model(data)
+    monkeypatch.setattr(model.trainer, "step", lambda details=True: 1 / 0)
+    model.run(3)
+    assert "ZeroDivisionError" in model.error and model.step_count == 0
+
+
+def test_settings_are_checked_and_applied(data):
+    model = make_model(data)
+    with pytest.raises(ValueError, match="optimizer"):
+        model.configure(optimizer="Adamax")
+    with pytest.raises(ValueError, match="lr"):
+        model.configure(lr=-1)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.configure(batch_size=0)
+    model.configure(optimizer="Adam", lr=1e-3, batch_size=8, augment=True)
+    assert type(model.trainer.optimizer).__name__ == "Adam" and model.trainer.augment
+    assert model.step().images.shape[0] == 8
+    model.configure(batch_size=4, lr=5e-4)
+    assert model.step().images.shape[0] == 4 and model.stage.lr == 5e-4
+
+
+def test_panel_data_shapes(data):
+    model = make_model(data)
+    model.run(5)
+    filters = model.filters()
+    assert filters.shape == (4, 4, 4, 3) and filters.min() == 0 and filters.max() == 1
+    assert np.allclose(filters.reshape(4, -1).min(axis=1), 0)
+    matrix, per_class = model.confusion()
+    assert matrix.shape == (10, 10) and matrix.sum() == len(data.y_val) == 60
+    np.testing.assert_allclose(np.trace(matrix) / 60, model.history.val_acc[-1])
+    np.testing.assert_allclose(per_class, np.diag(matrix) / matrix.sum(axis=1))
+    image, maps = model.activation_maps("pool1", 3)
+    assert image.shape == (32, 32, 3) and maps.shape == (4, 4, 4)
+    assert model.image_layers() == ["conv1", "relu1", "pool1", "bn1", "dropout1"]
+    with pytest.raises(ValueError, match="layer"):
+        model.activation_maps("fc1")
+    raw, labels, top, probs = model.predictions()
+    assert raw.shape == (8, 32, 32, 3) and top.shape == probs.shape == (8, 3)
+    assert list(labels) == list(range(8))                    # one image per class
+    assert np.all(np.diff(probs, axis=1) <= 0) and np.all(probs.sum(axis=1) <= 1 + 1e-9)
+    steps, loss, smoothed = model.loss_curve()
+    assert len(steps) == len(loss) == len(smoothed) == 5 and smoothed[0] == pytest.approx(loss[0])
+    assert model.accuracy_curve()[0].tolist() == [5]
+
+
+def test_checkpoint_round_trip(data, tmp_path):
+    model = make_model(data)
+    model.run(3)
+    model.save(tmp_path / "run.npz")
+    expected = make_model(data).run(6).loss
+    model.run(2)
+    model.load(tmp_path / "run.npz")
+    assert model.step_count == 3
+    assert model.run(3).loss == expected
+
+
+def test_from_a_trainer(data):
+    from convkit.widgets.training import TrainingModel
+    trainer = Trainer(Net.from_pattern(TINY, seed=2), data, optimizer=SGD(lr=0.02), batch_size=8)
+    model = TrainingModel(trainer, eval_every=4)
+    assert model.trainer is trainer and model.settings == dict(
+        optimizer="SGD", lr=0.02, batch_size=8, augment=False)
+    model.run(4)
+    assert trainer.step_count == 4 and trainer.history.eval_step == [4]
+
+
+def test_async_run_pauses_mid_run(data):
+    import asyncio
+    model = make_model(data)
+
+    async def drive():
+        task = model.start(50)
+        while model.step_count < 4:
+            await asyncio.sleep(0)
+        model.pause()
+        await task
+        stopped = model.step_count
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return stopped
+
+    stopped = asyncio.run(drive())
+    assert 4 <= stopped < 50 and model.step_count == stopped and not model.running
+
+
+def test_without_cifar_on_disk_it_trains_on_synthetic_data_and_says_so(tmp_path, monkeypatch):
+    from convkit.widgets.training import default_data
+    monkeypatch.setenv("CONVKIT_DATA", str(tmp_path))
+    data, title = default_data(num_val=100)
+    assert data.synthetic and len(data.y_val) == 100
+    assert title.startswith("SYNTHETIC shapes, NOT CIFAR-10 (CIFAR-10 not found")
