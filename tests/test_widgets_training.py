@@ -246,3 +246,101 @@ def test_without_cifar_on_disk_it_trains_on_synthetic_data_and_says_so(tmp_path,
     data, title = default_data(num_val=100)
     assert data.synthetic and len(data.y_val) == 100
     assert title.startswith("SYNTHETIC shapes, NOT CIFAR-10 (CIFAR-10 not found")
+
+
+# The view
+
+def make_view(data, **kwargs):
+    from convkit.widgets import TrainingDashboard
+    return TrainingDashboard(model=make_model(data, **kwargs))
+
+
+def test_view_steps_and_redraws(data):
+    view = make_view(data)
+    assert "SYNTHETIC" in view.title.value and "numpy" in view.title.value
+    before = (view.batch.widget.value, view.curves.widget.value, view.features.widget.value)
+    view.step_button.click()
+    assert view.model.step_count == 1 and "step 0" in view.stage_html.value
+    assert "Neural Networks 3" in view.stage_html.value
+    assert view.batch.widget.value != before[0] and view.curves.widget.value != before[1]
+    assert view.features.widget.value != before[2]            # the filters moved
+    png = view.features.widget.value
+    view.layer.value = "pool1"
+    assert view.model.layer == "pool1" and view.features.widget.value != png
+    view.image.value = 5
+    assert view.model.image_index == 5
+    conf = view.confusion_image.widget.value
+    for _ in range(4):
+        view.step_button.click()
+    assert view.model.history.eval_step == [5] and view.confusion_image.widget.value != conf
+    assert view.status.value == ""
+
+
+def test_view_settings_reset_and_errors(data):
+    view = make_view(data)
+    view.optimizer.value = "Adam"
+    view.lr.value = 0.002
+    view.batch_size.value = 8
+    assert view.model.settings == dict(optimizer="Adam", lr=0.002, batch_size=8, augment=False)
+    view.step_button.click()
+    assert view.model.stage.images.shape[0] == 8
+    view.optimizer.value = "SGD"
+    view.lr.value = 1e9
+    with np.errstate(all="ignore"):
+        for _ in range(6):
+            view.step_button.click()
+    assert "diverged" in view.status.value and "smaller learning rate" in view.status.value
+    view.lr.value = 0.01
+    view.reset_button.click()
+    assert view.model.step_count == 0 and view.status.value == ""
+    view.step_button.click()
+    assert np.isfinite(view.model.stage.loss)
+
+
+def test_view_checkpoints(data, tmp_path):
+    view = make_view(data)
+    view.path.value = str(tmp_path / "run.npz")
+    view.step_button.click()
+    view.save_button.click()
+    assert "saved step 1" in view.status.value
+    view.step_button.click()
+    view.load_button.click()
+    assert view.model.step_count == 1 and "loaded" in view.status.value
+    view.path.value = str(tmp_path / "missing.npz")
+    view.load_button.click()
+    assert "CheckpointError" in view.status.value or "Error" in view.status.value
+
+
+def test_view_run_is_a_task_that_pauses(data):
+    import asyncio
+    view = make_view(data)
+
+    async def drive():
+        view.steps.value = 40
+        view.run_button.click()
+        assert view.pause_button.disabled is False and view.step_button.disabled
+        while view.model.step_count < 7:
+            await asyncio.sleep(0)
+        view.pause_button.click()
+        await view.model.task
+        await asyncio.sleep(0)
+        return view.model.step_count
+
+    stopped = asyncio.run(drive())
+    assert 7 <= stopped < 40 and view.model.step_count == stopped
+    assert view.pause_button.disabled and not view.step_button.disabled
+    assert f"step {stopped}" in view.title.value
+
+
+def test_builder_hands_out_a_dashboard(data, tmp_path, monkeypatch):
+    from convkit.widgets import ArchitectureBuilder
+    monkeypatch.setenv("CONVKIT_DATA", str(tmp_path))
+    builder = ArchitectureBuilder(pattern="INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> FC")
+    assert not builder.train_button.disabled
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        builder.train_button.click()
+    dashboard = builder.dashboard
+    assert builder.dashboard_box.children == (dashboard,)
+    assert dashboard.model.net.num_params() == builder.model.summary.params
+    assert "SYNTHETIC" in dashboard.title.value

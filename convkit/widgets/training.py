@@ -172,6 +172,7 @@ class TrainingModel:
         """Trainer.load(path); the optimizer setting follows the checkpoint's class."""
         self.trainer.load(path)
         self.stage, self.error = None, None
+        self.last_confusion = self.confusion() if self.history.eval_step else None
 
     @property
     def backend(self):
