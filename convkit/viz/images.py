@@ -32,17 +32,19 @@ def mosaic(images, cols=None, pad=1, fill=1.0):
     return out
 
 
-def draw_mosaic(ax, images, title="", cmap=None):
-    """Show mosaic(images) on ax without ticks; returns the AxesImage."""
+def draw_mosaic(ax, images, title="", cmap=None, fill=1.0):
+    """Show mosaic(images) on ax without ticks; returns the AxesImage. fill: the gaps'
+    value (NaN leaves them blank under a colour map)."""
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=9)
-    return ax.imshow(mosaic(images), cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    return ax.imshow(mosaic(images, fill=fill), cmap=cmap, vmin=0, vmax=1,
+                     interpolation="nearest")
 
 
-def update_mosaic(artist, images, title=None):
+def update_mosaic(artist, images, title=None, fill=1.0):
     """Put mosaic(images) in the AxesImage of draw_mosaic (its size may change)."""
-    tiles = mosaic(images)
+    tiles = mosaic(images, fill=fill)
     artist.set_data(tiles)
     h, w = tiles.shape[:2]
     artist.set_extent((-0.5, w - 0.5, h - 0.5, -0.5))
@@ -57,7 +59,7 @@ def filter_mosaic(ax, filters, title="first-layer filters"):
 
 def activation_mosaic(ax, maps, title="activations", cmap="viridis"):
     """Activation maps (D, H, W) as grey-scale tiles, each scaled to its own range."""
-    return draw_mosaic(ax, normalise_each(maps), title, cmap)
+    return draw_mosaic(ax, normalise_each(maps), title, cmap, fill=np.nan)
 
 
 def draw_loss_curve(ax):

@@ -84,7 +84,7 @@ class TrainingModel:
     """
 
     def __init__(self, trainer=None, net=None, data=None, optimizer="Momentum", lr=0.01,
-                 batch_size=64, augment=False, seed=0, eval_every=100, refresh_every=10,
+                 batch_size=64, augment=False, seed=0, eval_every=100, refresh_every=25,
                  train_samples=1000, num_val=1000, samples=8):
         if trainer is not None:
             net, data = trainer.net, trainer.data

@@ -86,16 +86,8 @@ class TrainingDashboard(w.VBox):
 
     def _build_figures(self):
         m = self.model
-        fig = self.batch.figure
-        blank = np.zeros((32, 32, 3), dtype=np.uint8)
-        self.batch_axes = [fig.add_subplot(1, SHOWN, k + 1) for k in range(SHOWN)]
-        self.batch_images = []
-        for ax in self.batch_axes:
-            ax.set_xticks([])
-            ax.set_yticks([])
-            self.batch_images.append(ax.imshow(blank))
-            ax.set_title("", fontsize=7)
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.72, wspace=0.1)
+        H, W, C = m.data.raw_test.shape[1:]
+        self.batch_art, self.batch_texts = _image_row(self.batch.figure, SHOWN, H, W, C, 0.7)
 
         fig = self.curves.figure
         self.loss_ax, self.acc_ax = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
@@ -126,16 +118,13 @@ class TrainingDashboard(w.VBox):
         self.test_ax.set_yticks([])
         self.test_art = self.test_ax.imshow(raw)
 
-        fig = self.predictions.figure
-        self.pred_axes = [fig.add_subplot(1, len(m.samples), k + 1) for k in range(len(m.samples))]
-        self.pred_images, self.pred_texts = [], []
-        raw = m.data.raw_test[m.samples]
-        for ax, image in zip(self.pred_axes, raw):
-            ax.set_xticks([])
-            ax.set_yticks([])
-            self.pred_images.append(ax.imshow(image))
-            self.pred_texts.append(ax.set_xlabel("", fontsize=6))
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.4, top=0.85, wspace=0.15)
+        n = len(m.samples)
+        self.pred_art, self.pred_titles = _image_row(self.predictions.figure, n, H, W, C, 0.85)
+        self.pred_art.set_data(_row_of(m.data.raw_test[m.samples], n))
+        ax = self.pred_art.axes
+        ax.set_position([0.01, 0.4, 0.98, 0.45])
+        self.pred_texts = [ax.text((k + 0.5) / n, -0.05, "", transform=ax.transAxes,
+                                   ha="center", va="top", fontsize=6) for k in range(n)]
 
         fig = self.confusion_image.figure
         k = len(m.data.class_names)
@@ -170,8 +159,8 @@ class TrainingDashboard(w.VBox):
         m, stage = self.model, self.model.stage
         if stage is None:
             self.stage_html.value = "<i>no step yet: press Step</i>"
-            for image, ax in zip(self.batch_images, self.batch_axes):
-                ax.set_title("", fontsize=7)
+            for text in self.batch_texts:
+                text.set_text("")
             self.batch.refresh()
             return
         names = m.data.class_names
@@ -189,14 +178,14 @@ class TrainingDashboard(w.VBox):
             f"the convolutional networks notes): update/weight ratio about {RATIO_TARGET:g}; "
             f"flagged when more than {RATIO_FACTOR:g}x off.</small>")
         images, labels, predicted = m.batch_view(SHOWN)
-        for k, (art, ax) in enumerate(zip(self.batch_images, self.batch_axes)):
+        self.batch_art.set_data(_row_of(images, SHOWN))
+        for k, text in enumerate(self.batch_texts):
             if k < len(images):
-                art.set_data(images[k])
                 good = labels[k] == predicted[k]
-                ax.set_title(f"{_short(names[labels[k]])}\n-> {_short(names[predicted[k]])}",
-                             fontsize=7, color=RIGHT if good else WRONG)
+                text.set_text(f"{_short(names[labels[k]])}\n-> {_short(names[predicted[k]])}")
+                text.set_color(RIGHT if good else WRONG)
             else:
-                ax.set_title("", fontsize=7)
+                text.set_text("")
         self.batch.refresh()
 
     def _show_curves(self):
@@ -216,7 +205,7 @@ class TrainingDashboard(w.VBox):
         raw, maps = m.activation_maps()
         update_mosaic(self.act_art, normalise_each(maps),
                       f"{m.layer} on test image {m.image_index}: {maps.shape[0]} maps "
-                      f"{maps.shape[2]}x{maps.shape[1]}")
+                      f"{maps.shape[2]}x{maps.shape[1]}", fill=np.nan)
         self.test_art.set_data(raw)
         self.features.refresh()
 
@@ -224,11 +213,12 @@ class TrainingDashboard(w.VBox):
         m = self.model
         raw, labels, top, probs = m.predictions()
         names = m.data.class_names
-        for k, ax in enumerate(self.pred_axes):
+        for k, (title, text) in enumerate(zip(self.pred_titles, self.pred_texts)):
             good = top[k, 0] == labels[k]
-            ax.set_title(_short(names[labels[k]]), fontsize=7)
-            text = "\n".join(f"{_short(names[c])} {p:.2f}" for c, p in zip(top[k], probs[k]))
-            ax.set_xlabel(text, fontsize=6, color=RIGHT if good else WRONG)
+            title.set_text(_short(names[labels[k]]))
+            text.set_text("\n".join(f"{_short(names[c])} {p:.2f}"
+                                     for c, p in zip(top[k], probs[k])))
+            text.set_color(RIGHT if good else WRONG)
         self.predictions.refresh()
 
     def _show_confusion(self):
@@ -300,6 +290,26 @@ class TrainingDashboard(w.VBox):
         self.update()
         self.status.value = (f"loaded {html.escape(self.path.value)}: at step "
                              f"{self.model.step_count}")
+
+
+def _image_row(figure, n, H, W, C, top):
+    """One axes showing n images side by side (one imshow), a text above each; returns
+    (the AxesImage, the texts)."""
+    ax = figure.add_axes([0.01, 0.02, 0.98, top - 0.02])
+    ax.set_axis_off()
+    art = ax.imshow(np.zeros((H, n * (W + 2) - 2, C), dtype=np.uint8), aspect="equal")
+    texts = [ax.text((k + 0.5) / n, 1.02, "", transform=ax.transAxes, ha="center",
+                     va="bottom", fontsize=7) for k in range(n)]
+    return art, texts
+
+
+def _row_of(images, n):
+    """Images (k, H, W, C), k <= n, side by side with 2-pixel white gaps, as one array."""
+    k, H, W, C = images.shape
+    out = np.full((H, n * (W + 2) - 2, C), 255, dtype=np.uint8)
+    for i in range(k):
+        out[:, i * (W + 2):i * (W + 2) + W] = images[i]
+    return out
 
 
 def _short(name, n=11):

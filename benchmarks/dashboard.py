@@ -1,0 +1,78 @@
+"""The training dashboard's overhead: a run with the dashboard against the bare Trainer.
+
+    python benchmarks/dashboard.py [--steps 50] [--eval-every 50] [--backend cpu] [--data synthetic] [--repeats 2]
+
+Both train small_cifar_net (seed 0, Momentum lr 0.01, batch 64) for the same
+steps on the same data, evaluating every --eval-every steps:
+- bare: Trainer.run(steps, progress=False), no details;
+- dashboard: TrainingDashboard's model.run(steps) with the view updating
+  at its default refresh (every refresh_every steps: the stage table, the
+  batch, the curves, filters, activation maps, predictions re-rendered to
+  PNG; the confusion matrix at every evaluation), plus the details (grad
+  norms and update ratios) of every step.
+Each runs --repeats times, taking turns, and the fastest of each counts.
+Prints both wall-clock times and the overhead, (dashboard - bare) / bare
+(target: under 15%), and checks that both runs had the same losses.
+--data cifar reads CIFAR-10 where $CONVKIT_DATA points. The first run of the
+cpu backend compiles its kernels; a warm-up step is taken before timing.
+"""
+import argparse
+import platform
+import time
+import warnings
+
+from convkit import models
+from convkit.backends import set_backend
+from convkit.data import load_cifar10, prepare, synthetic_cifar
+from convkit.optim import Momentum
+from convkit.trainer import Trainer
+from convkit.widgets import TrainingDashboard, TrainingModel
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--eval-every", type=int, default=50)
+    parser.add_argument("--backend", default="cpu")
+    parser.add_argument("--data", choices=("synthetic", "cifar"), default="synthetic")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    set_backend(args.backend)
+    if args.data == "cifar":
+        data = prepare(load_cifar10(download=False))
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = prepare(synthetic_cifar())
+    settings = dict(seed=0, batch_size=64, eval_every=args.eval_every)
+
+    warm = Trainer(models.small_cifar_net(seed=0), data, Momentum(lr=0.01), **settings)
+    warm.run(steps=2, progress=False)                        # compile the kernels
+
+    bare_times, dash_times = [], []
+    for _ in range(args.repeats):                            # taking turns: the same load
+        bare = Trainer(models.small_cifar_net(seed=0), data, Momentum(lr=0.01), **settings)
+        start = time.perf_counter()
+        bare.run(steps=args.steps, progress=False)
+        bare_times.append(time.perf_counter() - start)
+
+        model = TrainingModel(net=models.small_cifar_net(seed=0), data=data,
+                              optimizer="Momentum", lr=0.01, **settings)
+        view = TrainingDashboard(model=model)
+        start = time.perf_counter()
+        model.run(args.steps, on_update=view.update)
+        dash_times.append(time.perf_counter() - start)
+    bare_seconds, dash_seconds = min(bare_times), min(dash_times)
+
+    same = bare.history.loss == model.history.loss and bare.history.val_acc == model.history.val_acc
+    print(f"small_cifar_net, {args.steps} steps of batch 64 on {args.data} data, backend "
+          f"{args.backend}, evaluations every {args.eval_every} steps, dashboard refresh every "
+          f"{model.refresh_every} steps ({platform.processor() or platform.machine()})")
+    print(f"bare Trainer.run:   {bare_seconds:7.2f} s")
+    print(f"with the dashboard: {dash_seconds:7.2f} s")
+    print(f"overhead: {100 * (dash_seconds - bare_seconds) / bare_seconds:+.1f}% (target < 15%)")
+    print(f"same losses and accuracies: {same}")
+
+
+if __name__ == "__main__":
+    main()
