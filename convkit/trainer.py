@@ -60,12 +60,14 @@ class Stage:
 
 @dataclass
 class Evaluation:
-    """accuracy and mean loss of a net on count images of a split."""
+    """accuracy and mean loss of a net on count images of a split; predicted: the
+    predicted class of each image (count,), in the split's order."""
 
     split: str
     accuracy: float
     loss: float
     count: int
+    predicted: np.ndarray = None
 
 
 @dataclass
@@ -227,17 +229,19 @@ class Trainer:
         if indices is not None:
             raw, labels = raw[indices], labels[indices]
         net = self.net.eval()
-        correct, total_loss = 0, 0.0
+        correct, total_loss, predicted = 0, 0.0, [np.zeros(0, dtype=np.int64)]
         try:
             for i in range(0, len(labels), self.eval_batch_size):
                 y = labels[i:i + self.eval_batch_size]
                 scores = net.forward(self.data.preprocess(raw[i:i + self.eval_batch_size]))
                 total_loss += net.loss_layer(scores, y)[0] * len(y)
-                correct += int(np.sum(ops.argmax_rows(scores) == y))
+                predicted.append(ops.argmax_rows(scores))
+                correct += int(np.sum(predicted[-1] == y))
         finally:
             net.train()
         n = len(labels)
-        return Evaluation(split, correct / max(1, n), total_loss / max(1, n), n)
+        return Evaluation(split, correct / max(1, n), total_loss / max(1, n), n,
+                          np.concatenate(predicted))
 
     def record_accuracy(self):
         """Evaluate the training subset and the val split, add them to the history."""

@@ -74,6 +74,9 @@ def test_run_callbacks_get_details_and_evaluations(data):
     assert [e[0] for e in recorder.evaluations] == [3, 6, 7] == trainer.history.eval_step
     assert [e[2].accuracy for e in recorder.evaluations] == trainer.history.val_acc
     assert all(e[2].count == 60 and e[2].split == "val" for e in recorder.evaluations)
+    last = recorder.evaluations[-1][2]
+    np.testing.assert_array_equal(last.predicted, trainer.net.predict(data.X_val))
+    assert np.mean(last.predicted == data.y_val) == last.accuracy
     quiet = Recorder()
     trainer.run(steps=1, callbacks=[quiet], progress=False)
     assert quiet.stages[0].grad_norms == {} and len(quiet.evaluations) == 1
@@ -184,6 +187,7 @@ def test_panel_data_shapes(data):
     assert np.allclose(filters.reshape(4, -1).min(axis=1), 0)
     matrix, per_class = model.confusion()
     assert matrix.shape == (10, 10) and matrix.sum() == len(data.y_val) == 60
+    np.testing.assert_array_equal(model.last_confusion[0], matrix)   # from the evaluation
     np.testing.assert_allclose(np.trace(matrix) / 60, model.history.val_acc[-1])
     np.testing.assert_allclose(per_class, np.diag(matrix) / matrix.sum(axis=1))
     image, maps = model.activation_maps("pool1", 3)
@@ -344,3 +348,23 @@ def test_builder_hands_out_a_dashboard(data, tmp_path, monkeypatch):
     assert builder.dashboard_box.children == (dashboard,)
     assert dashboard.model.net.num_params() == builder.model.summary.params
     assert "SYNTHETIC" in dashboard.title.value
+
+
+def test_start_needs_an_event_loop_and_reset_waits_for_pause(data):
+    import asyncio
+    model = make_model(data)
+    with pytest.raises(RuntimeError, match="run\\(steps\\)"):
+        model.start(3)
+    assert not model.running
+
+    async def drive():
+        task = model.start(30)
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="Pause"):
+            model.reset()
+        model.pause()
+        await task
+        model.reset()
+
+    asyncio.run(drive())
+    assert model.step_count == 0

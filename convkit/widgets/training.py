@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import models, ops, optim
 from ..backends import get_backend
-from ..data import load_cifar10, prepare, synthetic_cifar
+from ..data import default_root, load_cifar10, prepare, synthetic_cifar
 from ..errors import DatasetError
 from ..trainer import Trainer
 
@@ -35,11 +35,12 @@ def default_data(num_val=1000):
     """(prepared data, where it came from): CIFAR-10 if it is on disk, else synthetic shapes."""
     try:
         data, title = load_cifar10(download=False), "CIFAR-10"
-    except DatasetError as e:
+    except DatasetError:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             data = synthetic_cifar()
-        title = f"SYNTHETIC shapes, NOT CIFAR-10 ({str(e).split('.')[0]})"
+        title = (f"SYNTHETIC shapes, NOT CIFAR-10 (CIFAR-10 not found in {default_root()}; "
+                 f"set CONVKIT_DATA to the folder that holds cifar-10-batches-py)")
     return prepare(data, num_val=num_val), title
 
 
@@ -155,7 +156,8 @@ class TrainingModel:
 
     def reset(self):
         """The net's first weights, a new Trainer with the current settings, no history."""
-        self.pause()
+        if self.running:
+            raise RuntimeError("a run is going on: Pause it first, then Reset")
         for layer in self.net.layers:
             for store in (layer.params, layer.buffers):
                 for key in store:
@@ -220,9 +222,10 @@ class TrainingModel:
         return None
 
     def evaluate(self):
-        """Record train-subset and val accuracy in the history; compute the confusion matrix."""
-        self.trainer.record_accuracy()
-        self.last_confusion = self.confusion()
+        """Record train-subset and val accuracy in the history, and the confusion matrix
+        of that val evaluation (no second pass over the split)."""
+        _, val = self.trainer.record_accuracy()
+        self.last_confusion = self.confusion(val.predicted)
 
     def _run_steps(self, steps, on_update):
         """Yield after each step of a run of steps steps (fewer when paused or failed)."""
@@ -257,6 +260,11 @@ class TrainingModel:
         """Start run_async as a task on the running event loop; returns the task."""
         if self.running:
             raise RuntimeError("a run is going on: Pause it first")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("start() runs on a running asyncio event loop (a Jupyter "
+                               "kernel has one); in a script call run(steps)") from None
         self.running, self.pause_requested = True, False
         self.task = asyncio.ensure_future(self.run_async(steps, on_update))
         return self.task
@@ -338,11 +346,13 @@ class TrainingModel:
         top = np.argsort(-probs, axis=1)[:, :3]
         return raw, self.data.y_test[idx], top, np.take_along_axis(probs, top, axis=1)
 
-    def confusion(self):
+    def confusion(self, predicted=None):
         """The val split's confusion matrix (classes, classes): row = true class, column =
-        predicted; and the accuracy per class (NaN for a class with no images)."""
+        predicted; and the accuracy per class (NaN for a class with no images).
+        predicted: the classes predicted for the val split (default: predict them now)."""
         raw, y = self.data.split("val")
-        predicted = self.net.predict(self.data.preprocess(raw)) if len(y) else np.array([], int)
+        if predicted is None:
+            predicted = self.net.predict(self.data.preprocess(raw)) if len(y) else y
         k = len(self.data.class_names)
         matrix = np.zeros((k, k), dtype=np.int64)
         np.add.at(matrix, (y, predicted), 1)
