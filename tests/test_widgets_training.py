@@ -106,6 +106,7 @@ def test_a_step_has_every_stage(data):
     assert flags["conv1.b"] == "n/a"                      # biases start at 0
     images, labels, predicted = model.batch_view(4)
     assert images.shape == (4, 32, 32, 3)
+    np.testing.assert_array_equal(labels, stage.y[:4])
     np.testing.assert_array_equal(predicted, np.argmax(stage.scores[:4], axis=1))
 
 

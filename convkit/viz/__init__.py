@@ -8,5 +8,5 @@ from .canvas import Canvas
 from .images import (activation_mosaic, draw_loss_curve, draw_mosaic, filter_mosaic, mosaic,
                      normalise_each, update_loss_curve, update_mosaic)
 
-__all__ = ["Canvas", "mosaic", "normalise_each", "draw_mosaic", "update_mosaic", "filter_mosaic",
-           "activation_mosaic", "draw_loss_curve", "update_loss_curve"]
+__all__ = ["Canvas", "activation_mosaic", "draw_loss_curve", "draw_mosaic", "filter_mosaic",
+           "mosaic", "normalise_each", "update_loss_curve", "update_mosaic"]

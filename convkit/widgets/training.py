@@ -218,8 +218,8 @@ class TrainingModel:
         return f"the step failed: {text}. Try: change the setting it names, then Step or Reset."
 
     def _fail(self, message):
+        """Stop: keep message in error, ask a run to pause; returns None (no stage)."""
         self.error, self.pause_requested = message, True
-        return None
 
     def evaluate(self):
         """Record train-subset and val accuracy in the history, and the confusion matrix

@@ -211,7 +211,7 @@ class TrainingDashboard(w.VBox):
 
     def _show_predictions(self):
         m = self.model
-        raw, labels, top, probs = m.predictions()
+        _, labels, top, probs = m.predictions()
         names = m.data.class_names
         for k, (title, text) in enumerate(zip(self.pred_titles, self.pred_texts)):
             good = top[k, 0] == labels[k]
