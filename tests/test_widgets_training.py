@@ -131,6 +131,19 @@ def test_run_and_pause_resume_give_the_uninterrupted_history(data):
                                   ops.to_numpy(whole.net.params["conv1.w"]))
 
 
+def test_refreshes_are_skipped_while_drawing_passes_its_share(data):
+    import time
+    model = make_model(data, refresh_every=1, max_draw_share=0.1)
+    shown = []
+
+    def slow(m):
+        shown.append(m.step_count)
+        time.sleep(0.2)                     # far more than 10% of a tiny step
+    model.run(6, on_update=slow)
+    assert shown[0] == 1 and shown[-1] == 6 and len(shown) < 6
+    assert model.trainer.seconds < 1.0       # so the 10% budget was below one sleep
+
+
 def test_reset_starts_over_with_the_same_weights(data):
     model = make_model(data)
     first = model.run(4).loss[:]
@@ -369,3 +382,16 @@ def test_start_needs_an_event_loop_and_reset_waits_for_pause(data):
 
     asyncio.run(drive())
     assert model.step_count == 0
+
+
+def test_mosaic_tiles_and_scales_each_image():
+    from convkit.viz import mosaic, normalise_each
+    images = np.arange(5 * 2 * 3, dtype=float).reshape(5, 2, 3)
+    tiles = mosaic(images, cols=3, pad=1, fill=-1)
+    assert tiles.shape == (2 * 3 - 1, 3 * 4 - 1)
+    np.testing.assert_array_equal(tiles[3:5, 4:7], images[4])     # row 1, column 1
+    assert np.all(tiles[2, :] == -1) and np.all(tiles[3:, 8:] == -1)
+    scaled = normalise_each(np.stack([images[0], np.full((2, 3), 7.0)]))
+    np.testing.assert_allclose(scaled[0], images[0] / 5)
+    assert np.all(scaled[1] == 0.5)
+    assert mosaic(np.zeros((4, 3, 3, 3))).shape == (7, 7, 3)

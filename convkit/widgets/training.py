@@ -14,6 +14,7 @@ saying what to try; the model stays usable (Reset starts over).
 """
 import asyncio
 import math
+import time
 import warnings
 
 import numpy as np
@@ -80,13 +81,15 @@ class TrainingModel:
     from disk, or synthetic_cifar() when it is not there) and the settings:
     optimizer (a name of OPTIMIZERS), lr, batch_size, augment, seed.
     eval_every: steps between evaluations (training subset of train_samples
-    images and the val split); refresh_every: steps between on_update calls.
+    images and the val split); refresh_every: steps between on_update calls during
+    a run; max_draw_share: a refresh is skipped while the run's time in on_update
+    exceeds this share of its training time (so drawing costs at most about 10%).
     title says which data it trains on.
     """
 
     def __init__(self, trainer=None, net=None, data=None, optimizer="Momentum", lr=0.01,
                  batch_size=64, augment=False, seed=0, eval_every=100, refresh_every=25,
-                 train_samples=1000, num_val=1000, samples=8):
+                 max_draw_share=0.1, train_samples=1000, num_val=1000, samples=8):
         if trainer is not None:
             net, data = trainer.net, trainer.data
             optimizer, lr = type(trainer.optimizer).__name__, trainer.optimizer.base_lr
@@ -101,6 +104,7 @@ class TrainingModel:
         self.net = net or models.small_cifar_net(seed=seed)
         self.seed, self.train_samples = seed, train_samples
         self.eval_every, self.refresh_every = eval_every, refresh_every
+        self.max_draw_share = max_draw_share
         self.settings = {}
         self.configure(optimizer=optimizer, lr=lr, batch_size=batch_size, augment=augment,
                        rebuild=False)
@@ -228,19 +232,29 @@ class TrainingModel:
         self.last_confusion = self.confusion(val.predicted)
 
     def _run_steps(self, steps, on_update):
-        """Yield after each step of a run of steps steps (fewer when paused or failed)."""
-        self.running, done = True, 0
+        """Yield after each step of a run of steps steps (fewer when paused or failed).
+
+        on_update(self) is called every refresh_every steps, unless the time spent in
+        it during this run would pass max_draw_share of the run's training time (then
+        that refresh is skipped), and once at the end.
+        """
+        self.running, done, shown = True, 0, -1
+        trained, drawing = self.trainer.seconds, 0.0
         try:
             while done < steps and not self.pause_requested:
                 if self.step() is None:
                     break
                 done += 1
-                if on_update is not None and done % self.refresh_every == 0:
+                budget = self.max_draw_share * (self.trainer.seconds - trained)
+                if on_update is not None and done % self.refresh_every == 0 \
+                        and drawing <= budget:
+                    began = time.perf_counter()
                     on_update(self)
+                    drawing, shown = drawing + time.perf_counter() - began, done
                 yield done
         finally:
             self.running = False
-            if on_update is not None and (done == 0 or done % self.refresh_every):
+            if on_update is not None and shown != done:
                 on_update(self)
 
     def run(self, steps, on_update=None):

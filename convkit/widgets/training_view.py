@@ -270,7 +270,6 @@ class TrainingDashboard(w.VBox):
     def _settings_changed(self, change):
         self.model.configure(optimizer=self.optimizer.value, lr=self.lr.value,
                              batch_size=self.batch_size.value, augment=self.augment.value)
-        self.update()
 
     @guarded
     def _features_changed(self, change):
