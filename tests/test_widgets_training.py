@@ -308,11 +308,19 @@ def test_view_settings_reset_and_errors(data):
         for _ in range(6):
             view.step_button.click()
     assert "diverged" in view.status.value and "smaller learning rate" in view.status.value
+    view.batch_size.value = 8
+    view.optimizer.value = "SGD"
+    assert "diverged" in view.status.value                   # still: Reset is needed
     view.lr.value = 0.01
     view.reset_button.click()
     assert view.model.step_count == 0 and view.status.value == ""
     view.step_button.click()
     assert np.isfinite(view.model.stage.loss)
+    view.batch_size.min = 0
+    view.batch_size.value = 0
+    assert "ValueError: batch_size must be" in view.status.value
+    view.batch_size.value = 8
+    assert view.status.value == ""
 
 
 def test_view_checkpoints(data, tmp_path):

@@ -145,8 +145,7 @@ class TrainingDashboard(w.VBox):
                             f"{html.escape(m.title)}</h3>backend: <b>{m.backend}</b>, step "
                             f"{m.step_count}, epoch {m.trainer.step_count / m.trainer.steps_per_epoch:.2f}"
                             f", {m.trainer.seconds:.1f} s of training")
-        self.status.value = (f"<span style='color:{WRONG}'>{html.escape(m.error)}</span>"
-                             if m.error else "")
+        self._show_error()
         self._show_stage()
         self._show_curves()
         self._show_features()
@@ -270,6 +269,12 @@ class TrainingDashboard(w.VBox):
     def _settings_changed(self, change):
         self.model.configure(optimizer=self.optimizer.value, lr=self.lr.value,
                              batch_size=self.batch_size.value, augment=self.augment.value)
+        self._show_error()
+
+    def _show_error(self):
+        error = self.model.error
+        self.status.value = (f"<span style='color:{WRONG}'>{html.escape(error)}</span>"
+                             if error else "")
 
     @guarded
     def _features_changed(self, change):
