@@ -1,7 +1,7 @@
 """The training dashboard's overhead: a run with the dashboard against the bare Trainer.
 
-    python benchmarks/dashboard.py [--steps 50] [--eval-every 50] [--backend cpu]
-                                   [--data synthetic] [--repeats 2]
+    python benchmarks/dashboard.py [--steps 100] [--eval-every 100] [--backend cpu]
+                                   [--data synthetic] [--repeats 3]
 
 Both train small_cifar_net (seed 0, Momentum lr 0.01, batch 64) for the same
 steps on the same data, evaluating every --eval-every steps:
@@ -46,13 +46,17 @@ def cpu_name():
     return platform.machine()
 
 
+def _times(seconds):
+    return ", ".join(f"{s:.2f}" for s in seconds)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--eval-every", type=int, default=50)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--backend", default="cpu")
     parser.add_argument("--data", choices=("synthetic", "cifar"), default="synthetic")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     set_backend(args.backend)
     if args.data == "cifar":
@@ -95,8 +99,8 @@ def main():
     print(f"small_cifar_net, {args.steps} steps of batch 64 on {args.data} data, backend "
           f"{args.backend}, evaluations every {args.eval_every} steps, dashboard refresh every "
           f"{model.refresh_every} steps; {cpu_name()}, {os.cpu_count()} cores")
-    print(f"bare Trainer.run:   {bare_seconds:7.2f} s")
-    print(f"with the dashboard: {dash_seconds:7.2f} s")
+    print(f"bare Trainer.run:   {bare_seconds:7.2f} s  (runs: {_times(bare_times)})")
+    print(f"with the dashboard: {dash_seconds:7.2f} s  (runs: {_times(dash_times)})")
     print(f"overhead: {100 * (dash_seconds - bare_seconds) / bare_seconds:+.1f}% (target < 15%)")
     cpu_bare, cpu_dash = min(bare_cpu), min(dash_cpu)
     print(f"CPU time (all threads): bare {cpu_bare:.2f} s, dashboard {cpu_dash:.2f} s, "

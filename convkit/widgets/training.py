@@ -235,11 +235,12 @@ class TrainingModel:
         """Yield after each step of a run of steps steps (fewer when paused or failed).
 
         on_update(self) is called every refresh_every steps, unless the time spent in
-        it during this run would pass max_draw_share of the run's training time (then
-        that refresh is skipped), and once at the end.
+        it during this run, with one more call as long as the last, would pass
+        max_draw_share of the run's training time (then that refresh is skipped),
+        and once at the end.
         """
         self.running, done, shown = True, 0, -1
-        trained, drawing = self.trainer.seconds, 0.0
+        trained, drawing, last = self.trainer.seconds, 0.0, 0.0
         try:
             while done < steps and not self.pause_requested:
                 if self.step() is None:
@@ -247,10 +248,11 @@ class TrainingModel:
                 done += 1
                 budget = self.max_draw_share * (self.trainer.seconds - trained)
                 if on_update is not None and done % self.refresh_every == 0 \
-                        and drawing <= budget:
+                        and drawing + last <= budget:
                     began = time.perf_counter()
                     on_update(self)
-                    drawing, shown = drawing + time.perf_counter() - began, done
+                    last = time.perf_counter() - began
+                    drawing, shown = drawing + last, done
                 yield done
         finally:
             self.running = False

@@ -12,7 +12,8 @@ import numpy as np
 from ..viz import (activation_mosaic, draw_loss_curve, filter_mosaic, normalise_each,
                    update_loss_curve, update_mosaic)
 from .training import OPTIMIZERS, RATIO_FACTOR, RATIO_TARGET, TrainingModel
-from .view import CanvasImage, guarded
+from .controls import QuickCanvasImage
+from .view import guarded
 
 RIGHT, WRONG = "#1a8a2a", "#c0262b"
 SHOWN = 8   # images of the batch shown
@@ -51,14 +52,14 @@ class TrainingDashboard(w.VBox):
         self.load_button = w.Button(description="Load")
         self.status = w.HTML()
         self.stage_html = w.HTML()
-        self.batch = CanvasImage(8.0, 1.6, dpi=80)
-        self.curves = CanvasImage(8.0, 2.4, dpi=80)
+        self.batch = QuickCanvasImage(8.0, 1.6, dpi=80)
+        self.curves = QuickCanvasImage(8.0, 2.4, dpi=80)
         self.layer = w.Dropdown(options=m.image_layers(), value=m.layer, description="layer")
         self.image = w.BoundedIntText(value=m.image_index, min=0, max=len(m.data.y_test) - 1,
                                       description="test image", layout=w.Layout(width="180px"))
-        self.features = CanvasImage(8.0, 3.0, dpi=80)
-        self.predictions = CanvasImage(8.0, 2.0, dpi=80)
-        self.confusion_image = CanvasImage(5.0, 4.2, dpi=80)
+        self.features = QuickCanvasImage(8.0, 3.0, dpi=80)
+        self.predictions = QuickCanvasImage(8.0, 2.0, dpi=80)
+        self.confusion_image = QuickCanvasImage(5.0, 4.2, dpi=80)
         self._build_figures()
         self.step_button.on_click(self._step)
         self.run_button.on_click(self._run)
