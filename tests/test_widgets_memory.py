@@ -85,3 +85,10 @@ def test_view_follows_its_controls():
     view.gpu.value = 80
     assert "80 GiB GPU" in view.numbers.value
     assert view.status.value == ""
+
+
+def test_view_takes_any_gpu_size():
+    from convkit.widgets import MemoryCalculator
+    view = MemoryCalculator(gpu_gb=10, batch_size=100)
+    assert view.gpu.value == 10 and "10 GiB GPU: fits" in view.numbers.value
+    assert view.model.largest_batch() == (10 * GIB - 907_776) // 77_672_448

@@ -29,7 +29,8 @@ class MemoryCalculator(w.VBox):
         self.dtype = w.ToggleButtons(options=["float32", "float64"], value=m.dtype)
         self.mode = w.ToggleButtons(options=["training", "inference"],
                                     value="training" if m.training else "inference")
-        self.gpu = w.Dropdown(options=GPUS, value=m.gpu_gb, description="GPU")
+        gpus = dict(GPUS) if m.gpu_gb in GPUS.values() else {**GPUS, f"{m.gpu_gb} GB": m.gpu_gb}
+        self.gpu = w.Dropdown(options=gpus, value=m.gpu_gb, description="GPU")
         self.numbers = w.HTML()
         self.status = w.HTML()
         self.chart = CanvasImage(6.0, 2.4)
