@@ -403,3 +403,12 @@ def test_mosaic_tiles_and_scales_each_image():
     np.testing.assert_allclose(scaled[0], images[0] / 5)
     assert np.all(scaled[1] == 0.5)
     assert mosaic(np.zeros((4, 3, 3, 3))).shape == (7, 7, 3)
+
+
+def test_view_of_a_net_without_convs(data):
+    from convkit.widgets import TrainingDashboard
+    view = TrainingDashboard(net=Net.from_pattern("INPUT -> FC", seed=0), data=data,
+                             batch_size=16)
+    view.step_button.click()
+    assert view.model.filters() is None and view.layer.options == ()
+    assert view.status.value == "" and view.model.step_count == 1

@@ -113,7 +113,7 @@ class TrainingDashboard(w.VBox):
         else:
             self.filter_ax.set_axis_off()
             self.filter_ax.set_title("first layer is not a conv on RGB", fontsize=9)
-        raw, maps = m.activation_maps()
+        raw, maps, _ = self._maps()
         self.act_art = activation_mosaic(self.act_ax, maps)
         self.test_ax.set_xticks([])
         self.test_ax.set_yticks([])
@@ -202,12 +202,20 @@ class TrainingDashboard(w.VBox):
         filters = m.filters()
         if self.filter_art is not None and filters is not None:
             update_mosaic(self.filter_art, filters)
-        raw, maps = m.activation_maps()
-        update_mosaic(self.act_art, normalise_each(maps),
-                      f"{m.layer} on test image {m.image_index}: {maps.shape[0]} maps "
-                      f"{maps.shape[2]}x{maps.shape[1]}", fill=np.nan)
+        raw, maps, title = self._maps()
+        update_mosaic(self.act_art, normalise_each(maps), title, fill=np.nan)
         self.test_art.set_data(raw)
         self.features.refresh()
+
+    def _maps(self):
+        """(test image, activation maps, title) of the chosen layer and image."""
+        m = self.model
+        if m.layer is None:
+            raw = m.data.raw_test[m.image_index]
+            return raw, np.zeros((1, 1, 1)), "no layer gives an image volume"
+        raw, maps = m.activation_maps()
+        return raw, maps, (f"{m.layer} on test image {m.image_index}: {maps.shape[0]} maps "
+                           f"{maps.shape[2]}x{maps.shape[1]}")
 
     def _show_predictions(self):
         m = self.model
