@@ -15,6 +15,8 @@ malformed pattern raises PatternError, which points at the spot with a caret.
 import re
 from dataclasses import dataclass, field
 
+from .errors import PatternError, caret
+
 __all__ = ["PatternError", "LayerSpec", "parse", "caret"]
 
 _INT, _PAD, _MODE = "an int >= 1", "an int >= 0", "strict or floor"
@@ -43,19 +45,6 @@ _TOKEN = re.compile(r"""\s*(?:
     | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<punct>[\[\]*(),=]))""", re.VERBOSE)
-
-
-def caret(pattern, position):
-    """The pattern on one line and a caret under position, both indented."""
-    return f"    {pattern}\n    {' ' * position}^"
-
-
-class PatternError(ValueError):
-    """A pattern string that cannot be read; .position is where in the string."""
-
-    def __init__(self, message, pattern, position):
-        super().__init__(f"{message}\n{caret(pattern, position)}")
-        self.pattern, self.position = pattern, position
 
 
 @dataclass

@@ -387,7 +387,7 @@ def test_progress_is_a_widget_in_a_notebook(tmp_path, mini, monkeypatch, capsys)
         def __init__(self, name, total):
             super().__init__(name, total)
             bars.append(self)
-    monkeypatch.setattr(download, "_in_notebook", lambda: True)
+    monkeypatch.setattr(download, "in_notebook", lambda: True)
     monkeypatch.setattr(download, "WidgetBar", Recorded)
     source = tmp_path / "source.tar.gz"
     source.write_bytes(mini["archive"])

@@ -40,8 +40,8 @@ def test_num_val_zero_keeps_every_training_image(data):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(num_val=50), r"num_val must be in 0..49"),
-    (dict(num_val=-1), r"num_val must be in 0..49"),
+    (dict(num_val=50), r"num_val must be an int in 0..49"),
+    (dict(num_val=-1), r"num_val must be an int in 0..49"),
     (dict(num_val=10, dtype=np.int32), "dtype must be float32 or float64"),
     (dict(num_val=10, dtype=np.float16), "dtype must be float32 or float64"),
 ])
@@ -134,7 +134,7 @@ def test_val_and_test_batches(data):
     np.testing.assert_array_equal(y, p.y_test)
     with pytest.raises(ValueError, match="split must be one of 'train', 'val', 'test'"):
         next(p.batches("validation", 10))
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         next(p.batches("train", 0))
 
 

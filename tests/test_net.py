@@ -8,7 +8,7 @@ import pytest
 from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
-from convkit.errors import ShapeError
+from convkit.errors import SettingsError, ShapeError
 from convkit.layers import FC, Conv, Dropout, Flatten, ReLU, SVMLoss
 from convkit.net import Net
 from convkit.pattern import PatternError, parse
@@ -265,11 +265,15 @@ def test_inputs_are_checked_against_the_input_shape(rng):
         net.predict(np.zeros((0, 3, 8, 8)))
 
 
-def test_a_channels_last_input_shape_is_refused():
-    with pytest.raises(ShapeError, match=r"\(32, 32, 3\) looks like \(H, W, C\); use "
-                                         r"input_shape=\(3, 32, 32\)"):
-        Net.from_pattern("INPUT -> CONV -> FC", input_shape=(32, 32, 3))
-    assert Net.from_pattern("INPUT -> FC", input_shape=(1, 28, 28)).input_shape == (1, 28, 28)
+def test_a_channels_last_input_shape_is_a_hint_not_a_refusal(rng):
+    hint = r"\(32, 32, 3\) looks like \(H, W, C\): if so, use input_shape=\(3, 32, 32\)"
+    net = Net.from_pattern("INPUT -> CONV -> FC", input_shape=(32, 32, 3))
+    with pytest.raises(ShapeError, match=hint):
+        net.forward(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
+    with pytest.raises(ShapeError, match=r"(?s)\(3 - 2\)/2 \+ 1 = 1.5.*" + hint):
+        Net.from_pattern("INPUT -> CONV -> POOL -> FC", input_shape=(32, 32, 3))
+    for shape in ((16, 8, 4), (8, 64, 3), (1, 28, 28)):
+        assert Net.from_pattern("INPUT -> CONV -> FC", input_shape=shape).input_shape == shape
 
 
 def test_nets_from_layer_objects():
@@ -285,8 +289,8 @@ def test_nets_from_layer_objects():
     (lambda: [Conv(0), FC(10)], ShapeError, ["layer 1 (CONV K=0", "K (the number of filters) must be an int >= 1"]),
     (lambda: [Conv("8"), FC(10)], TypeError, ["layer 1", "K (the number of filters) must be an int, got '8'"]),
     (lambda: [Flatten(), FC(0)], ShapeError, ["layer 2 (FC K=0)", "must be an int >= 1, got 0"]),
-    (lambda: [Flatten(), Dropout(p=0), FC(10)], ShapeError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
-    (lambda: [Flatten(), Dropout(p=1.5), FC(10)], ShapeError, ["layer 2 (DROPOUT", "got 1.5"]),
+    (lambda: [Flatten(), Dropout(p=0), FC(10)], SettingsError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
+    (lambda: [Flatten(), Dropout(p=1.5), FC(10)], SettingsError, ["layer 2 (DROPOUT", "got 1.5"]),
 ])
 def test_bad_layer_settings_are_refused_when_the_net_is_built(layers, error, words):
     with pytest.raises(error) as caught:

@@ -9,9 +9,10 @@ from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
 from convkit.data import prepare, synthetic_cifar
-from convkit.errors import ShapeError
+from convkit.errors import SettingsError, ShapeError
 from convkit.net import Net
 from convkit.optim import SGD, Adam, Momentum
+from convkit import notebook
 from convkit import trainer as trainer_module
 from convkit.trainer import Trainer
 
@@ -147,7 +148,7 @@ def test_the_widget_bar_turns_green_or_red(data, monkeypatch):
             super().__init__(*args)
             bars.append(self)
 
-    monkeypatch.setattr(trainer_module, "_in_notebook", lambda: True)
+    monkeypatch.setattr(notebook, "in_notebook", lambda: True)
     monkeypatch.setattr(trainer_module, "Progress", Recorded)
     monkeypatch.setattr("IPython.display.display", lambda *widgets: None)
     trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, train_samples=10)
@@ -166,12 +167,12 @@ def test_run_and_batch_size_are_validated(data):
         trainer.run()
     with pytest.raises(ValueError, match="either steps or epochs, not both"):
         trainer.run(steps=1, epochs=1)
-    with pytest.raises(TypeError, match=r"epochs must be a whole number >= 1, got 0.5; for part "
+    with pytest.raises(TypeError, match=r"epochs must be an int, got 0.5 \(float\); for part "
                                         r"of an epoch give steps \(an epoch is 16 steps\)"):
         trainer.run(epochs=0.5)
-    with pytest.raises(ValueError, match="epochs must be >= 1, got -1"):
+    with pytest.raises(SettingsError, match="epochs must be an int >= 1, got -1"):
         trainer.run(epochs=-1)
-    with pytest.raises(ValueError, match="steps must be >= 1, got -3"):
+    with pytest.raises(SettingsError, match="steps must be an int >= 1, got -3"):
         trainer.run(steps=-3)
     assert trainer.step_count == 0
     for size, error in ((0, ValueError), (-2, ValueError), (2.5, TypeError)):

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from ..values import number
 from .dataset import Dataset
 from .download import download_file, md5sum
 
@@ -51,6 +52,7 @@ def load_cifar10(root=None, download=True, timeout=30.0):
     X_test (10000, 32, 32, 3), y_test (10000,), class_names, source.
     Raises DatasetError when the data is missing, truncated or corrupt.
     """
+    timeout = number("timeout (seconds the download waits)", timeout, 0, low_open=True)
     root = (default_root() if root is None else Path(root).expanduser()).absolute()
     folder, archive = root / FOLDER, root / ARCHIVE
     if folder.is_dir():

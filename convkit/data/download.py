@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from ..errors import DatasetError
+from ..notebook import in_notebook
 
 CHUNK = 1 << 20
 
@@ -90,19 +91,12 @@ def _stalled(url, timeout):
 
 def progress_bar(name, total):
     """A widget bar in a Jupyter notebook when ipywidgets is there, else a text bar."""
-    if _in_notebook():
+    if in_notebook():
         try:
             return WidgetBar(name, total)
         except ImportError:
             pass
     return TextBar(name, total)
-
-
-def _in_notebook():
-    if "ipykernel" not in sys.modules:
-        return False
-    from IPython import get_ipython
-    return type(get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
 class TextBar:

@@ -1,8 +1,10 @@
 """Convolutional layer: K filters of size F x F x C slide over the input volume."""
 import math
 
-from .. import checks, ops
+from .. import ops
+from ..errors import ShapeError
 from ..shapes import conv_output_size, conv_params
+from ..values import MAX_SIZE, integer
 from .base import Layer
 from .floor import crop, uncrop, unused
 from .init import constant, init_weights
@@ -26,7 +28,7 @@ class Conv(Layer):
         self.P = dilation * (F - 1) // 2 if P is None else P
 
     def output_shape(self, in_shape):
-        checks.integer("K (the number of filters)", self.K, 1)
+        integer("K (the number of filters)", self.K, 1, MAX_SIZE, error=ShapeError)
         C, H, W = image_volume(self.kind, in_shape)
         size = self.size()
         return (self.K, conv_output_size(H, **size), conv_output_size(W, **size))
