@@ -27,12 +27,12 @@ def integer(name, value, minimum=None, maximum=None, error=SettingsError, type_e
                          f"{write}{hint}")
     value = int(value)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        if maximum is None:
-            allowed = f">= {minimum}"
-        elif minimum is None:
-            allowed = f"<= {maximum}"
-        else:
+        if minimum is not None and maximum is not None and maximum < MAX_SIZE:
             allowed = f"in {minimum}..{maximum}"
+        elif minimum is not None and value < minimum:
+            allowed = f">= {minimum}"
+        else:
+            allowed = f"<= {maximum}"
         raise error(f"{name} must be an int {allowed}, got {value}{hint}")
     return value
 
