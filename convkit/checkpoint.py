@@ -207,6 +207,11 @@ def read_trainer(path, net, optimizer):
                 raise CheckpointError(f"{path}: the optimizer array {name} {a.shape} does not "
                                       f"fit this net's parameters")
             optimizer_state.setdefault(param, {})[key] = a
+    lacking = [f"optim.{param}.{key}" for param in params for key in optimizer.state_names
+               if saved["t"] > 0 and key not in optimizer_state.get(param, {})]
+    if lacking:
+        raise CheckpointError(f"{path} is an incomplete or corrupt trainer checkpoint: the "
+                              f"optimizer's state lacks {', '.join(lacking)}")
     return found, state, optimizer_state
 
 
