@@ -1,6 +1,7 @@
 """Net: building from the notes' patterns, errors with carets, named parameters, modes,
 checkpoints, and the CS231n sanity checks."""
 import math
+import time
 
 import numpy as np
 import pytest
@@ -303,3 +304,37 @@ def test_a_negative_size_in_a_pattern_says_sizes_are_whole_numbers():
     with pytest.raises(PatternError, match=r"unexpected character '-'; sizes are whole numbers") as caught:
         Net.from_pattern("INPUT -> CONV(K=-1) -> FC")
     assert str(caught.value).splitlines()[-1] == " " * 20 + "^"
+
+
+@pytest.mark.parametrize("pattern, column, message", [
+    ("INPUT -> CONV(K=3,) -> FC", 17, "a ',' must be followed by an argument of CONV: remove "
+                                      "the ',' before ')'"),
+    ("INPUT -> [] -> FC", 9, "empty brackets: a group holds at least one layer"),
+    ("INPUT -> [RELU]*10000000 -> FC", 16, "10000000 repeats of 1 layer make more than 1000 "
+                                           "layers, the limit of a pattern"),
+    ("INPUT -> [RELU]*" + "9" * 5000 + " -> FC", 16, "99999999999999999... repeats"),
+    ("INPUT -> " + "[" * 30 + "RELU" + "]*2" * 30 + " -> FC", 9 + 30 + 4 + 3 * 9 + 2,
+     "2 repeats of 512 layers make more than 1000"),
+    ("INPUT -> " + "[" * 1000 + "RELU" + "]" * 1000 + " -> FC", 41,
+     "brackets nested more than 32 deep"),
+    ("INPUT -> CONV(S=100000000) -> FC", 16, "CONV argument S must be an int >= 1 (sizes in a "
+                                             "pattern go up to 65536), got '100000000'"),
+    ("INPUT -> FC(" + "9" * 5000 + ")", 12, "got '99999999999999999...'"),
+    ("INPUT -> BN(eps=1e999) -> FC", 16, "eps must be a number > 0, got '1e999'"),
+    ("INPUT -> " + " -> ".join(["RELU"] * 1001) + " -> FC", 9 + 8 * 1000,
+     "the pattern has more than 1000 layers, the limit"),
+])
+def test_patterns_beyond_the_limits_or_misformed_are_refused_at_once(pattern, column, message):
+    start = time.perf_counter()
+    with pytest.raises(PatternError) as info:
+        Net.from_pattern(pattern)
+    assert time.perf_counter() - start < 1
+    assert message in str(info.value)
+    assert info.value.position == column
+
+
+def test_a_number_may_start_with_its_decimal_point():
+    net = Net.from_pattern("INPUT -> FLATTEN -> DROPOUT(.5) -> FC")
+    assert net.layers[1].p == 0.5
+    with pytest.raises(PatternError, match="CONV argument K must be an int >= 1"):
+        Net.from_pattern("INPUT -> CONV(K=.5) -> FC")
