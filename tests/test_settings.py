@@ -134,6 +134,23 @@ def test_download_timeout_and_num_val_are_checked(tmp_path):
 
 
 def test_a_conv_with_too_many_filters_is_refused_before_anything_is_made():
+    from convkit.layers import FC, Conv
     with pytest.raises(ShapeError, match=r"K \(the number of filters\) must be an int <= "
                                          r"2147483647, got 100000000000000000000"):
+        Net([Conv(10 ** 20), FC(10)])
+    with pytest.raises(errors.PatternError, match=r"sizes in a pattern go up to 65536"):
         Net.from_pattern("INPUT -> CONV(K=100000000000000000000) -> FC")
+
+
+def test_backend_names_are_read_in_any_case():
+    from convkit.backends import get_backend, set_backend
+    from convkit.errors import BackendError
+    with use_backend("numpy"):
+        set_backend("NumPy")
+        assert get_backend() == "numpy"
+        with use_backend("CPU") as name:
+            assert name == "cpu"
+        for bad in ("tpu", 5):
+            with pytest.raises(BackendError, match=r"unknown backend .*'numpy', 'cpu', 'cuda'"):
+                set_backend(bad)
+        assert get_backend() == "numpy"
