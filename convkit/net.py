@@ -42,7 +42,8 @@ def volume(input_shape):
         raise TypeError(f"input_shape must be a tuple (C, H, W) or (D,), got {input_shape!r}")
     if len(input_shape) not in (1, 3):
         raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {tuple(input_shape)}")
-    return tuple(integer(f"input_shape[{i}]", size, 1, MAX_SIZE, error=ShapeError)
+    return tuple(integer(f"input_shape[{i}]", size, 1, MAX_SIZE, error=ShapeError,
+                         type_error=ShapeError)
                  for i, size in enumerate(input_shape))
 
 
@@ -262,9 +263,10 @@ class Net:
         defaults to the net's; bytes_per_value to its dtype's (4 for float32).
         """
         layers = self.layers
-        if input_shape is not None and tuple(input_shape) != self.input_shape:
+        input_shape = self.input_shape if input_shape is None else volume(input_shape)
+        if input_shape != self.input_shape:
             layers = [copy.copy(layer) for layer in self.layers]
-        shapes = infer_shapes(layers, input_shape or self.input_shape)
+        shapes = infer_shapes(layers, input_shape)
         return Summary(layers, shapes[0], bytes_per_value or self.dtype.itemsize)
 
     def save(self, path):

@@ -338,3 +338,28 @@ def test_a_number_may_start_with_its_decimal_point():
     assert net.layers[1].p == 0.5
     with pytest.raises(PatternError, match="CONV argument K must be an int >= 1"):
         Net.from_pattern("INPUT -> CONV(K=.5) -> FC")
+
+
+@pytest.mark.parametrize("input_shape, error, words", [
+    ((3, 32.7, 32), ShapeError, "input_shape[1] must be an int, got 32.7 (float)"),
+    ((3, 32.0, 32), ShapeError, "input_shape[1] must be an int, got 32.0 (float); write 32"),
+    ("332", TypeError, "input_shape must be a tuple (C, H, W) or (D,), got '332'"),
+    ((3, True, 32), ShapeError, "input_shape[1] must be an int, got True (bool)"),
+    ((3, 0, 32), ShapeError, "input_shape[1] must be an int >= 1, got 0"),
+    ((3, 32), ShapeError, "input_shape must be (C, H, W) or (D,), got (3, 32)"),
+])
+def test_input_shapes_are_refused_not_truncated(input_shape, error, words):
+    with pytest.raises(error) as caught:
+        Net.from_pattern("INPUT -> FC", input_shape=input_shape)
+    assert words in str(caught.value)
+    if not isinstance(input_shape, str):
+        with pytest.raises(error):
+            Net.from_pattern("INPUT -> FC", input_shape=(3, 8, 8)).summary(input_shape)
+
+
+def test_complex_inputs_are_refused_not_cast():
+    net = Net.from_pattern("INPUT -> FC", input_shape=(2, 2, 2))
+    X = np.zeros((1, 2, 2, 2), dtype=np.complex64)
+    for run in (net.forward, net.predict):
+        with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex64"):
+            run(X)
