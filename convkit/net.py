@@ -38,7 +38,7 @@ def channels_last_hint(input_shape):
 
 def volume(input_shape):
     """input_shape as a tuple of ints >= 1, (C, H, W) or (D,); else ShapeError or TypeError."""
-    if not isinstance(input_shape, (tuple, list)):
+    if not isinstance(input_shape, (tuple, list, np.ndarray)) or np.ndim(input_shape) != 1:
         raise TypeError(f"input_shape must be a tuple (C, H, W) or (D,), got {input_shape!r}")
     if len(input_shape) not in (1, 3):
         raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {tuple(input_shape)}")
