@@ -18,7 +18,7 @@ from .layers import (FC, AvgPool, BatchNorm, Conv, Dropout, Flatten, L2Pool, Loc
                      MaxPool, ReLU, SoftmaxLoss, SVMLoss)
 from .layers.volume import volume_str
 from .summary import Summary
-from .values import MAX_SIZE, integer
+from .values import MAX_SIZE, float_dtype, integer, number
 
 LAYER_CLASSES = {"CONV": Conv, "LC": LocallyConnected, "POOL": MaxPool, "AVGPOOL": AvgPool,
                  "L2POOL": L2Pool, "RELU": ReLU, "FLATTEN": Flatten, "FC": FC, "BN": BatchNorm,
@@ -38,7 +38,9 @@ def channels_last_hint(input_shape):
 
 def volume(input_shape):
     """input_shape as a tuple of ints >= 1, (C, H, W) or (D,); else ShapeError or TypeError."""
-    if not isinstance(input_shape, (tuple, list, np.ndarray)) or np.ndim(input_shape) != 1:
+    if isinstance(input_shape, np.ndarray) and input_shape.ndim == 1:
+        input_shape = input_shape.tolist()
+    if not isinstance(input_shape, (tuple, list)):
         raise TypeError(f"input_shape must be a tuple (C, H, W) or (D,), got {input_shape!r}")
     if len(input_shape) not in (1, 3):
         raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {tuple(input_shape)}")
@@ -78,9 +80,11 @@ class Net:
 
     def __init__(self, layers, input_shape=(3, 32, 32), loss=None, seed=0, weight_scale=None,
                  dtype=np.float32):
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype)
+        if seed is not None:
+            seed = integer("seed", seed, 0)
+        if weight_scale is not None:
+            weight_scale = number("weight_scale", weight_scale, 0, low_open=True)
         self.layers = list(layers)
         self.loss_layer = SoftmaxLoss() if loss is None else loss
         self.input_shape = volume(input_shape)

@@ -103,13 +103,16 @@ class Trainer:
             eval_every = integer("eval_every", eval_every, 1, hint=" (None: once per epoch)")
         if not isinstance(augment, (bool, np.bool_)):
             raise TypeError(f"augment must be True or False, got {augment!r}")
+        if seed is not None:
+            seed = integer("seed", seed, 0)
         if optimizer is not None and not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be one of convkit.optim (SGD, Momentum, Adam, ...), "
                             f"got {type(optimizer).__name__}")
         if hasattr(data, "preprocess"):
             if num_val is not None:
-                raise ValueError("data is prepared already, so its validation split is fixed: "
-                                 "give num_val to prepare(), or give the Trainer the Dataset")
+                raise SettingsError("data is prepared already, so its validation split is fixed: "
+                                    "give num_val to prepare(), or give the Trainer the "
+                                    "Dataset")
         else:
             data = prepare(data) if num_val is None else prepare(data, num_val=num_val)
         self.net, self.data = net, data

@@ -8,6 +8,8 @@ unless the caller says ShapeError, for sizes). Messages name the setting.
 import math
 import numbers
 
+import numpy as np
+
 from .errors import SettingsError
 
 MAX_SIZE = 2 ** 31 - 1  # the largest size of an input or a layer (K, D, H, W) the kit takes
@@ -35,6 +37,17 @@ def integer(name, value, minimum=None, maximum=None, error=SettingsError, type_e
             allowed = f"<= {maximum}"
         raise error(f"{name} must be an int {allowed}, got {value}{hint}")
     return value
+
+
+def float_dtype(dtype, error=TypeError):
+    """np.dtype(dtype) if it is float32 or float64, else error."""
+    try:
+        found = np.dtype(dtype)
+    except (TypeError, ValueError, SyntaxError):
+        found = None
+    if found not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise error(f"dtype must be float32 or float64, got {dtype!r}")
+    return found
 
 
 def number(name, value, low=-math.inf, high=math.inf, low_open=False, high_open=False,

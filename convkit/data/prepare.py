@@ -12,8 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..values import integer
+from ..errors import SettingsError, ShapeError
+from ..values import float_dtype, integer
 from .augment import random_crop, random_flip
 
 SPLITS = ("train", "val", "test")
@@ -76,9 +76,7 @@ class Prepared:
         num_val = integer("num_val", num_val, 0, len(data.X_train) - 1,
                           hint=f" (the dataset has {len(data.X_train)} training images)")
         n = len(data.X_train) - num_val
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype, SettingsError)
         self.normalize = normalize
         self.raw_train, self.y_train = data.X_train[:n], data.y_train[:n]
         self.raw_val, self.y_val = data.X_train[n:], data.y_train[n:]
@@ -119,7 +117,7 @@ class Prepared:
     def split(self, name):
         """Raw images and labels of the split 'train', 'val' or 'test'."""
         if name not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
+            raise SettingsError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
         return getattr(self, f"raw_{name}"), getattr(self, f"y_{name}")
 
     def batches(self, split="train", batch_size=64, shuffle=True, augment=False, rng=None):
