@@ -63,8 +63,9 @@ def write(path, arrays):
     except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(e, OSError):
+            kept = "the previous file is unchanged" if path.exists() else "nothing was written"
             raise CheckpointError(f"saving the checkpoint {path} failed ({e.strerror or e}); "
-                                  f"{'the previous file is unchanged' if path.exists() else 'nothing was written'}") from e
+                                  f"{kept}") from e
         raise
     return path
 

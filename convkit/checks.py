@@ -1,8 +1,9 @@
 """Validation of every op's inputs, shared by all backends.
 
 Each function raises ShapeError (a size that does not fit), SettingsError (a
-hyperparameter such as a learning rate out of its range) or TypeError (a wrong type or dtype) with a message naming the shapes involved,
-and returns None when the inputs are fine. Arrays may live on a GPU, so only
+hyperparameter such as a learning rate out of its range) or TypeError (a
+wrong type or dtype) with a message naming the shapes involved, and returns
+None when the inputs are fine. Arrays may live on a GPU, so only
 their .shape, .dtype and .ndim are read. Ops never broadcast: shapes must match.
 """
 import math

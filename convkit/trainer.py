@@ -256,11 +256,12 @@ class Trainer:
         train = self.evaluate("train", self.train_subset)
         val = self.evaluate("val")
         h = self.history
-        for values, value in ((h.eval_step, self.step_count),
-                              (h.eval_epoch, self.step_count / self.steps_per_epoch),
-                              (h.train_acc, train.accuracy), (h.val_acc, val.accuracy),
-                              (h.val_loss, val.loss), (h.seconds, self.seconds)):
-            values.append(value)
+        h.eval_step.append(self.step_count)
+        h.eval_epoch.append(self.step_count / self.steps_per_epoch)
+        h.train_acc.append(train.accuracy)
+        h.val_acc.append(val.accuracy)
+        h.val_loss.append(val.loss)
+        h.seconds.append(self.seconds)
         return train, val
 
     def run(self, steps=None, epochs=None, callbacks=(), progress=True, details=False):
@@ -280,10 +281,7 @@ class Trainer:
             total = integer("epochs", epochs, 1, hint=f"; for part of an epoch give steps (an "
                                                       f"epoch is {self.steps_per_epoch} steps)")
             total *= self.steps_per_epoch
-        if callable(callbacks) or not all(callable(f) for f in callbacks):
-            raise TypeError("callbacks must be a list of functions called as f(trainer, stage) "
-                            "after every step, e.g. callbacks=[f]")
-        callbacks = list(callbacks)
+        callbacks = _functions("callbacks", callbacks)
         every = self.eval_every or self.steps_per_epoch
         bar, ran = Progress(total, progress), 0
         try:
@@ -362,6 +360,18 @@ class Trainer:
         self.rng = rng
         self.history = history
         return self
+
+
+def _functions(name, functions):
+    """functions as a list of callables; else TypeError naming the setting."""
+    try:
+        functions = None if callable(functions) else list(functions)
+    except TypeError:
+        functions = None
+    if functions is None or not all(callable(f) for f in functions):
+        raise TypeError(f"{name} must be a list of functions called as f(trainer, stage) after "
+                        f"every step, e.g. {name}=[f]")
+    return functions
 
 
 def _indices_below(indices, n):

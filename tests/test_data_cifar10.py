@@ -456,7 +456,7 @@ class Huge:
 def test_a_malicious_pickle_is_refused_as_unsafe(tmp_path, mini, capsys, payload, words):
     content = pickle.dumps({b"data": payload, b"labels": [0] * N}, protocol=2)
     write_folder(tmp_path, dict(mini["files"], test_batch=content))
-    with pytest.raises(DatasetError, match="test_batch was refused as unsafe: it asks for") as error:
+    with pytest.raises(DatasetError, match="test_batch was refused as unsafe: it asks") as error:
         load_cifar10(tmp_path, download=False)
     assert words in str(error.value) and "it was not run" in str(error.value)
     assert "this ran" not in capsys.readouterr().out

@@ -195,7 +195,8 @@ def test_augmented_batches_are_crops_and_flips_of_the_raw_images(data):
     (lambda X: X / 255.0, "TypeError", "X_train must hold raw uint8 pixels (0-255), got dtype "
      "float64; they look like floats in [0, 1]: (255 * x).round().astype(np.uint8)"),
     (lambda X: X.astype(np.int64), "TypeError", "got dtype int64"),
-    (lambda X: X[..., 0], "ShapeError", "X_train must be images (N, H, W, C), got shape (50, 32, 32)"),
+    (lambda X: X[..., 0], "ShapeError",
+     "X_train must be images (N, H, W, C), got shape (50, 32, 32)"),
     (lambda X: X.tolist(), "TypeError", "X_train must be a NumPy array of uint8 images"),
 ])
 def test_images_that_are_not_uint8_nhwc_are_refused(data, change, error, words):

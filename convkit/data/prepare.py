@@ -34,7 +34,8 @@ def channel_stats(images):
 
 
 def check_images(name, images):
-    """images must be raw uint8 images (N, H, W, C); ShapeError or TypeError saying what they look like."""
+    """images must be raw uint8 images (N, H, W, C); else ShapeError or TypeError
+    saying what they look like."""
     if not isinstance(images, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array of uint8 images (N, H, W, C), got "
                         f"{type(images).__name__}")
@@ -117,7 +118,8 @@ class Prepared:
     def split(self, name):
         """Raw images and labels of the split 'train', 'val' or 'test'."""
         if name not in SPLITS:
-            raise SettingsError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
+            raise SettingsError(f"split must be one of {', '.join(map(repr, SPLITS))}, "
+                                f"got {name!r}")
         return getattr(self, f"raw_{name}"), getattr(self, f"y_{name}")
 
     def batches(self, split="train", batch_size=64, shuffle=True, augment=False, rng=None):

@@ -16,7 +16,8 @@ class Conv(Layer):
 
     P defaults to dilation*(F-1)/2, which keeps W and H when S=1 (the notes'
     rule for F = 3, 5, 7). mode="floor" leaves unread the last rows and
-    columns of the padded input that do not fit, as PyTorch does (see layers.floor). Input (N, C, H, W), output (N, K, Ho, Wo).
+    columns of the padded input that do not fit, as PyTorch does (see
+    layers.floor). Input (N, C, H, W), output (N, K, Ho, Wo).
     Parameters: w (K, C, F, F), b (K,).
     """
 

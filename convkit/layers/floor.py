@@ -1,4 +1,4 @@
-"""mode="floor" for conv and pool layers: leave unread what the strict op cannot fit, as PyTorch does.
+"""mode="floor" for conv and pool layers: leave unread what does not fit, as PyTorch does.
 
 The notes require (W - F + 2P)/S + 1 to be an integer ("strict"). PyTorch
 floors it instead: it pads the input with P zeros on every side and never
