@@ -59,3 +59,18 @@ def test_the_test_command_sets_a_numba_cache_folder(monkeypatch):
 def test_an_unknown_command_says_how_to_call_it():
     with pytest.raises(SystemExit, match=re.escape("usage: python3 kit.py lab | test")):
         kit.main(["serve"])
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
+def test_help_describes_both_commands_and_exits_0(flag, capsys, monkeypatch):
+    monkeypatch.setattr(kit, "create_venv", lambda: pytest.fail("--help must set up nothing"))
+    assert kit.main([flag]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python3 kit.py lab | test")
+    assert "\n  lab    set up .venv" in out and "\n  test   set up .venv" in out
+
+
+def test_help_runs_as_a_script():
+    done = subprocess.run([sys.executable, str(Path(kit.__file__)), "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "JupyterLab" in done.stdout and done.stderr == ""
