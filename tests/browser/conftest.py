@@ -1,0 +1,59 @@
+"""Fixtures of the browser tests: one Chromium and one JupyterLab for the session."""
+import shutil
+
+import pytest
+from harness import ROOT, ARTIFACTS, CHROMIUM_ARGS, Console, ensure_chromium, lab_server, voila_server, write_lab_settings
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+    executable = ensure_chromium()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """A copy of notebooks/ and tests/browser/fixtures/ that the servers may run and rewrite."""
+    folder = tmp_path_factory.mktemp("served")
+    shutil.copytree(ROOT / "notebooks", folder / "notebooks")
+    shutil.copytree(ROOT / "tests" / "browser" / "fixtures", folder / "fixtures")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def lab(served, tmp_path_factory):
+    """JupyterLab serving `served`; yields a function: path -> URL of that notebook."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    settings = write_lab_settings(tmp_path_factory.mktemp("lab-settings"))
+    running, url, token = lab_server(served, settings, ARTIFACTS / "jupyterlab.log")
+    with running:
+        yield lambda path: f"{url}/lab/tree/{path}?token={token}"
+
+
+@pytest.fixture
+def voila(served):
+    """Voila serving the spatial-arrangement lesson; yields the app's URL."""
+    running, url = voila_server(served / "notebooks" / "03_spatial_arrangement.ipynb",
+                                ARTIFACTS / "voila.log")
+    with running:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (1400x1800) whose console errors are collected in page.console."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    page.console = Console(page)
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,64 @@
+"""The training dashboard in JupyterLab: Step shows a loss and a step count, Run then Pause."""
+import math
+import re
+import time
+
+from harness import Shots, run_all_and_wait
+
+NOTEBOOK = "fixtures/training_dashboard.ipynb"
+
+
+def step_count(dashboard):
+    title = dashboard.locator(".widget-html-content", has_text="backend:").first.inner_text()
+    return int(re.search(r"step (\d+), epoch", title).group(1))
+
+
+def button(dashboard, text):
+    return dashboard.locator("button", has_text=re.compile("^" + re.escape(text) + "$")).first
+
+
+def wait_until(condition, timeout=120, message=""):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.25)
+
+
+def test_step_then_run_and_pause(page, lab):
+    shots = Shots("lab_training")
+    page.goto(lab(NOTEBOOK))
+    run_all_and_wait(page)
+    dashboard = page.locator(".jp-OutputArea-output").filter(has=page.locator("button", has_text="Run N")).first
+    dashboard.scroll_into_view_if_needed()
+    stage = dashboard.locator(".widget-html-content", has_text=re.compile("press Step|loss")).first
+    assert step_count(dashboard) == 0
+    assert "no step yet" in stage.inner_text()
+    shots(dashboard, "before_step")
+
+    button(dashboard, "Step").click()
+    wait_until(lambda: step_count(dashboard) == 1, message="Step did not show step 1")
+    stage.filter(has_text="loss").wait_for()
+    loss = float(re.search(r"loss (\S+),", stage.inner_text()).group(1))
+    assert math.isfinite(loss) and loss > 0
+    assert re.search(r"^step 1 ", stage.inner_text())
+    shots(dashboard, "after_step")
+
+    pause = button(dashboard, "Pause")
+    assert pause.is_disabled()
+    button(dashboard, "Run N").click()
+    wait_until(lambda: pause.is_enabled(), message="Run did not enable Pause")
+    wait_until(lambda: step_count(dashboard) >= 5, message="Run did not advance the step count")
+    shots(dashboard, "running")
+    pause.click()
+    wait_until(lambda: pause.is_disabled() and button(dashboard, "Step").is_enabled(),
+               message="Pause did not stop the run")
+    paused_at = step_count(dashboard)
+    assert 5 <= paused_at < 101, paused_at
+    time.sleep(3)
+    assert step_count(dashboard) == paused_at, "training went on after Pause"
+    last_loss = float(re.search(r"loss (\S+),", stage.inner_text()).group(1))
+    assert math.isfinite(last_loss)
+    assert re.search(rf"^step {paused_at} ", stage.inner_text())
+    shots(dashboard, "paused")
+
+    assert page.console.widget_errors() == []
