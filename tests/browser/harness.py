@@ -149,7 +149,10 @@ class Shots:
     def __call__(self, target, label):
         self.n += 1
         path = self.folder / f"{self.n:02d}_{label}.png"
-        target.screenshot(path=str(path))
+        if hasattr(target, "goto"):          # a whole page, not only what the window shows
+            target.screenshot(path=str(path), full_page=True)
+        else:
+            target.screenshot(path=str(path))
         return path
 
 
