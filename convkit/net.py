@@ -182,6 +182,27 @@ class Net:
             x = layer.forward(x, train=self.training, seed=layer_seed)
         return x
 
+    def activations(self, X):
+        """The output of every layer for a batch X (N, C, H, W), in evaluation mode.
+
+        Returns a dict layer name -> NumPy array (N, ...), in layer order
+        ("conv1": (N, K, H', W'), ...). No caches are kept, and the net's
+        mode (training or evaluation) is left as it was.
+        """
+        self.check_input(X)
+        self.build()
+        training, self.training = self.training, False
+        x, out = ops.asarray(X, dtype=self.dtype), {}
+        try:
+            for layer in self.layers:
+                x = layer.forward(x, train=False)
+                out[layer.name] = np.array(ops.to_numpy(x))
+        finally:
+            self.training = training
+            for layer in self.layers:
+                layer.cache = None
+        return out
+
     def check_input(self, X):
         """Raise ShapeError unless X is a batch of one or more inputs of input_shape."""
         shape, expected = tuple(X.shape), self.input_shape

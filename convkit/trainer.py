@@ -35,7 +35,8 @@ class Stage:
     saw (B, C, H, W); y: labels (B,). scores: class scores (B, classes),
     NumPy; loss: the data loss of the batch; lr: the learning rate used.
     grad_norms: ||dW|| per parameter name; update_ratios: ||W_after -
-    W_before|| / ||W_before|| per parameter (the notes want about 1e-3).
+    W_before|| / ||W_before|| per parameter (the notes want about 1e-3);
+    seconds: the step's wall-clock time.
     """
 
     step: int
@@ -49,6 +50,7 @@ class Stage:
     lr: float
     grad_norms: dict
     update_ratios: dict
+    seconds: float = 0.0
 
     @property
     def accuracy(self):
@@ -58,12 +60,14 @@ class Stage:
 
 @dataclass
 class Evaluation:
-    """accuracy and mean loss of a net on count images of a split."""
+    """accuracy and mean loss of a net on count images of a split; predicted: the
+    predicted class of each image (count,), in the split's order."""
 
     split: str
     accuracy: float
     loss: float
     count: int
+    predicted: np.ndarray = None
 
 
 @dataclass
@@ -211,7 +215,8 @@ class Trainer:
         self.history.loss.append(loss)
         self.history.lr.append(lr)
         self.step_count += 1
-        self.seconds += time.perf_counter() - start
+        stage.seconds = time.perf_counter() - start
+        self.seconds += stage.seconds
         return stage
 
     def evaluate(self, split="val", indices=None):
@@ -224,17 +229,19 @@ class Trainer:
         if indices is not None:
             raw, labels = raw[indices], labels[indices]
         net = self.net.eval()
-        correct, total_loss = 0, 0.0
+        correct, total_loss, predicted = 0, 0.0, [np.zeros(0, dtype=np.int64)]
         try:
             for i in range(0, len(labels), self.eval_batch_size):
                 y = labels[i:i + self.eval_batch_size]
                 scores = net.forward(self.data.preprocess(raw[i:i + self.eval_batch_size]))
                 total_loss += net.loss_layer(scores, y)[0] * len(y)
-                correct += int(np.sum(ops.argmax_rows(scores) == y))
+                predicted.append(ops.argmax_rows(scores))
+                correct += int(np.sum(predicted[-1] == y))
         finally:
             net.train()
         n = len(labels)
-        return Evaluation(split, correct / max(1, n), total_loss / max(1, n), n)
+        return Evaluation(split, correct / max(1, n), total_loss / max(1, n), n,
+                          np.concatenate(predicted))
 
     def record_accuracy(self):
         """Evaluate the training subset and the val split, add them to the history."""
@@ -254,7 +261,11 @@ class Trainer:
 
         Accuracies are recorded every eval_every steps (default: at the end of
         every epoch) and at the end. Each callback is called as
-        callback(trainer, stage) after every step. details: see step().
+        callback(trainer, stage) after every step (details=True fills the
+        stage's grad_norms and update_ratios; see step()); a callback with an
+        on_evaluation method is also called as
+        callback.on_evaluation(trainer, train, val) after each evaluation,
+        with the Evaluations of the training subset and the val split.
         """
         if (steps is None) == (epochs is None):
             raise ValueError(f"give either steps or epochs, not {'both' if steps else 'neither'}"
@@ -277,6 +288,9 @@ class Trainer:
                 evaluate = self.step_count % every == 0 or done == total
                 if evaluate:
                     train, val = self.record_accuracy()
+                    for callback in callbacks:
+                        if hasattr(callback, "on_evaluation"):
+                            callback.on_evaluation(self, train, val)
                     text += f", train acc {train.accuracy:.3f}, val acc {val.accuracy:.3f}"
                 bar.update(done, text, force=evaluate)
         finally:

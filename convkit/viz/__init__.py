@@ -11,6 +11,10 @@ aligned with cells (render them inside exact_text()).
 """
 from .canvas import Canvas
 from .grid import NumberGrid, NumberRows, TextPool, exact_text, stack_slices
+from .images import (activation_mosaic, draw_loss_curve, draw_mosaic, filter_mosaic, mosaic,
+                     normalise_each, update_loss_curve, update_mosaic)
 from .line import NeuronLine
 
-__all__ = ["Canvas", "NeuronLine", "NumberGrid", "NumberRows", "TextPool", "exact_text", "stack_slices"]
+__all__ = ["Canvas", "NeuronLine", "NumberGrid", "NumberRows", "TextPool", "exact_text",
+           "stack_slices", "activation_mosaic", "draw_loss_curve", "draw_mosaic", "filter_mosaic",
+           "mosaic", "normalise_each", "update_loss_curve", "update_mosaic"]

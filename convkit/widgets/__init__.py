@@ -20,6 +20,9 @@ _WHERE = {
     "ReceptiveFieldExplorer": "receptive_view",
     "BackpropModel": "backprop",
     "BackpropViewer": "backprop_view",
+    "TrainingModel": "training", "TrainingDashboard": "training_view",
+    "ArchitectureModel": "architecture", "ArchitectureBuilder": "architecture_view",
+    "MemoryModel": "memory", "MemoryCalculator": "memory_view",
 }
 
 __all__ = sorted(_WHERE)
