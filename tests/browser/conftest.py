@@ -2,7 +2,7 @@
 import shutil
 
 import pytest
-from harness import ROOT, ARTIFACTS, CHROMIUM_ARGS, Console, ensure_chromium, lab_server, voila_server, write_lab_settings
+from harness import ROOT, ARTIFACTS, CHROMIUM_ARGS, Console, ensure_chromium, lab_server, voila_server
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +31,7 @@ def served(tmp_path_factory):
 def lab(served, tmp_path_factory):
     """JupyterLab serving `served`; yields a function: path -> URL of that notebook."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    settings = write_lab_settings(tmp_path_factory.mktemp("lab-settings"))
-    running, url, token = lab_server(served, settings, ARTIFACTS / "jupyterlab.log")
+    running, url, token = lab_server(served, tmp_path_factory.mktemp("lab"), ARTIFACTS / "jupyterlab.log")
     with running:
         yield lambda path: f"{url}/lab/tree/{path}?token={token}"
 
@@ -47,13 +46,20 @@ def voila(served):
 
 
 @pytest.fixture
-def page(browser):
-    """A fresh page (1400x1800) whose console errors are collected in page.console."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+def page(browser, request):
+    """A fresh page (1400x2600) whose console errors are collected in page.console.
+
+    Its last state is saved as test-artifacts/browser/<test>_last.png, pass or fail.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 2600})
     page = context.new_page()
     page.console = Console(page)
     page.set_default_timeout(60_000)
     try:
         yield page
     finally:
-        context.close()
+        try:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}_last.png"), full_page=True)
+        finally:
+            context.close()

@@ -78,19 +78,20 @@ def server(command, env, ready_url, log, cwd=ROOT, timeout=180):
                 process.wait(10)
 
 
-def lab_server(notebook_dir, settings_dir, log):
+def lab_server(notebook_dir, state_dir, log):
     """JupyterLab started as `kit.py lab` starts it, on a free port with a token.
 
-    settings_dir: user settings of this server only (windowing `defer`, so cells off
-    screen render; no autosave, so the copies served are never rewritten).
+    state_dir: this server's own user settings (state_dir/settings: windowing `defer`,
+    so cells off screen render; no autosave, so the copies served are never rewritten)
+    and workspaces (state_dir/workspaces: no tabs restored from an earlier session).
     Yields the base URL with the token: f"{url}/lab/tree/...?token=..." pages.
     """
     port, token = free_port(), secrets.token_hex(16)
     env = kit.lab_environment(os.environ)
-    env["JUPYTERLAB_SETTINGS_DIR"] = str(settings_dir)
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(write_lab_settings(Path(state_dir) / "settings"))
     command = kit.lab_command(sys.executable, notebook_dir) + [
         "--no-browser", f"--port={port}", f"--IdentityProvider.token={token}",
-        "--ServerApp.port_retries=0"]
+        "--ServerApp.port_retries=0", f"--LabApp.workspaces_dir={Path(state_dir) / 'workspaces'}"]
     if "--allow-root" not in command:
         command.append("--allow-root")
     url = f"http://127.0.0.1:{port}"

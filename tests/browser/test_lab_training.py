@@ -6,6 +6,7 @@ import time
 from harness import Shots, run_all_and_wait
 
 NOTEBOOK = "fixtures/training_dashboard.ipynb"
+RUN_STEPS = 100_000   # more than run before Pause is pressed
 
 
 def step_count(dashboard):
@@ -40,11 +41,14 @@ def test_step_then_run_and_pause(page, lab):
     stage.filter(has_text="loss").wait_for()
     loss = float(re.search(r"loss (\S+),", stage.inner_text()).group(1))
     assert math.isfinite(loss) and loss > 0
-    assert re.search(r"^step 1 ", stage.inner_text())
+    assert re.search(r"^step 0 \(epoch 0\)", stage.inner_text())   # the stage counts steps from 0
     shots(dashboard, "after_step")
 
     pause = button(dashboard, "Pause")
     assert pause.is_disabled()
+    steps = dashboard.locator(".widget-inline-hbox", has=page.locator(".widget-label", has_text="N")).locator("input")
+    steps.fill(str(RUN_STEPS))
+    steps.press("Tab")
     button(dashboard, "Run N").click()
     wait_until(lambda: pause.is_enabled(), message="Run did not enable Pause")
     wait_until(lambda: step_count(dashboard) >= 5, message="Run did not advance the step count")
@@ -53,12 +57,12 @@ def test_step_then_run_and_pause(page, lab):
     wait_until(lambda: pause.is_disabled() and button(dashboard, "Step").is_enabled(),
                message="Pause did not stop the run")
     paused_at = step_count(dashboard)
-    assert 5 <= paused_at < 101, paused_at
+    assert 5 <= paused_at < 1 + RUN_STEPS, paused_at
     time.sleep(3)
     assert step_count(dashboard) == paused_at, "training went on after Pause"
     last_loss = float(re.search(r"loss (\S+),", stage.inner_text()).group(1))
     assert math.isfinite(last_loss)
-    assert re.search(rf"^step {paused_at} ", stage.inner_text())
+    assert re.search(rf"^step {paused_at - 1} ", stage.inner_text())
     shots(dashboard, "paused")
 
     assert page.console.widget_errors() == []
