@@ -34,6 +34,15 @@ def test_outputs_and_arithmetic_match_the_ops(kind, op):
             assert model.out[i, j] == pytest.approx(reduce(model.window_values(i, j)))
 
 
+def test_arithmetic_writes_out_each_kind():
+    model = PoolModel(W=4, F=2, S=2, seed=0)                # first window 8, 6, 3, 0
+    assert model.arithmetic() == "out[0, 0] = max(8, 6, 3, 0) = 8"
+    model.set(kind="avg")
+    assert model.arithmetic() == "out[0, 0] = mean(8, 6, 3, 0) = 4.25"
+    model.set(kind="L2")
+    assert model.arithmetic() == "out[0, 0] = sqrt(sum of the squares of 8, 6, 3, 0) = 10.44"
+
+
 def test_winners_are_where_max_pool_backward_routes_the_gradient():
     model = PoolModel(W=8, F=2, S=2, seed=1)               # integer values: ties happen
     x = model.x[None, None].copy()

@@ -122,5 +122,6 @@ class PoolModel:
         """The current window's value written out."""
         i, j = self.position
         values = ", ".join(f"{v:.3g}" for v in self.window_values(i, j).ravel())
-        name = {"max": "max", "avg": "mean", "L2": "sqrt of the sum of squares of"}[self.kind]
-        return f"out[{i}, {j}] = {name}({values}) = {self.out[i, j]:.4g}"
+        formula = {"max": f"max({values})", "avg": f"mean({values})",
+                   "L2": f"sqrt(sum of the squares of {values})"}[self.kind]
+        return f"out[{i}, {j}] = {formula} = {self.out[i, j]:.4g}"
