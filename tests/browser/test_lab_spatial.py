@@ -47,6 +47,7 @@ def test_shape_explorer_and_filter_slider_respond(page, lab):
     cells = run_all_and_wait(page)
     assert cells >= 2
     shots(page, "ran_all")
+    assert page.get_by_text("official Jupyter news").count() == 0, "kit.py lab turns the news prompt off"
 
     explorer = find_output(page, "W (input)")
     explorer.scroll_into_view_if_needed()
