@@ -2,7 +2,15 @@
 import shutil
 
 import pytest
-from harness import ROOT, ARTIFACTS, CHROMIUM_ARGS, Console, ensure_chromium, lab_server, voila_server
+from harness import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    ROOT,
+    Console,
+    ensure_chromium,
+    lab_server,
+    voila_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +57,8 @@ def voila(served):
 def page(browser, request):
     """A fresh page (1400x2600) whose console errors are collected in page.console.
 
-    Its last state is saved as test-artifacts/browser/<test>_last.png, pass or fail.
+    Its last state is saved as test-artifacts/browser/<test>_last.png and every console
+    error in <test>_console.txt, pass or fail.
     """
     context = browser.new_context(viewport={"width": 1400, "height": 2600})
     page = context.new_page()
@@ -60,6 +69,7 @@ def page(browser, request):
     finally:
         try:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / f"{request.node.name}_console.txt").write_text("\n".join(page.console.errors))
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}_last.png"), full_page=True)
         finally:
             context.close()

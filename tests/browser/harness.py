@@ -22,10 +22,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 # A console error is the widget manager's when it names one of these.
-WIDGET_WORDS = re.compile(r"widget|jupyter-widgets|ipywidgets|comm|model class|view class", re.I)
+WIDGET_WORDS = re.compile(r"widget|ipywidgets|\bcomms?\b|model class|view class", re.I)
 
 sys.path.insert(0, str(ROOT))
-import kit  # noqa: E402
+import kit
 
 
 def ensure_chromium():
@@ -92,8 +92,6 @@ def lab_server(notebook_dir, state_dir, log):
     command = kit.lab_command(sys.executable, notebook_dir) + [
         "--no-browser", f"--port={port}", f"--IdentityProvider.token={token}",
         "--ServerApp.port_retries=0", f"--LabApp.workspaces_dir={Path(state_dir) / 'workspaces'}"]
-    if "--allow-root" not in command:
-        command.append("--allow-root")
     url = f"http://127.0.0.1:{port}"
     return server(command, env, f"{url}/api/status?token={token}", log), url, token
 

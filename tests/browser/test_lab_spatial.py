@@ -1,7 +1,14 @@
 """The spatial-arrangement lesson in JupyterLab: run all, then move the sliders as a student does."""
 import re
 
-from harness import Shots, find_output, run_all_and_wait, set_slider, slider, slider_value
+from harness import (
+    Shots,
+    find_output,
+    run_all_and_wait,
+    set_slider,
+    slider,
+    slider_value,
+)
 
 from convkit.widgets.shape import ShapeModel
 
@@ -85,9 +92,9 @@ def test_shape_explorer_and_filter_slider_respond(page, lab):
     readout = demo.locator(".widget-html-content", has_text="output size").first
     S = slider_value(slider(demo, "S"))
     before = readout.inner_text()
-    (cell, n, k, i, j, r, c), channels, bias, total, reference = parse_cell(before)
+    (cell, n, k, i, j, _, _), channels, bias, total, reference = parse_cell(before)
     check_arithmetic(channels, bias, total, reference)
-    image_before = shots(demo, "filter_slider_cell_%d" % cell).read_bytes()
+    image_before = shots(demo, f"filter_slider_cell_{cell}").read_bytes()
 
     demo.locator("button", has_text=re.compile("^step$")).click()
     readout.filter(has_text=f"cell {cell % n + 1} of {n}").wait_for(timeout=60_000)
@@ -98,7 +105,7 @@ def test_shape_explorer_and_filter_slider_respond(page, lab):
     assert (r2, c2) == (i2 * S, j2 * S), "the window sits at the output position times S"
     assert (k2, i2, j2) != (k, i, j)
     assert channels2 != channels, "the products changed with the window"
-    image_after = shots(demo, "filter_slider_cell_%d" % cell2).read_bytes()
+    image_after = shots(demo, f"filter_slider_cell_{cell2}").read_bytes()
     assert image_after != image_before, "the highlighted window and products are redrawn"
     assert slider_value(slider(demo, "output cell")) == cell2 - 1
 
