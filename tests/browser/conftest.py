@@ -41,7 +41,7 @@ def lab(served, tmp_path_factory):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     running, url, token = lab_server(served, tmp_path_factory.mktemp("lab"), ARTIFACTS / "jupyterlab.log")
     with running:
-        yield lambda path: f"{url}/lab/tree/{path}?token={token}"
+        yield lambda path: f"{url}/lab/tree/{path}?reset&token={token}"   # reset: no tabs restored
 
 
 @pytest.fixture

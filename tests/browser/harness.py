@@ -157,16 +157,17 @@ class Shots:
 
 def run_all_and_wait(page, timeout=600):
     """Run All Cells from the Run menu; wait until every code cell ran and the kernel is Idle."""
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    notebook.locator(".jp-Cell").first.wait_for(timeout=120_000)
     page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
-    page.locator(".jp-Notebook").first.click()
+    notebook.click()
     page.keyboard.press("Escape")
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
     deadline = time.monotonic() + timeout
     # A cell's prompt is [*]: while queued or running, [n]: once it ran.
     while time.monotonic() < deadline:
-        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+        prompts = notebook.locator(".jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
         done = prompts and all(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts)
         idle = page.locator("#jp-main-statusbar >> text=Idle").count() > 0
         if done and idle:
