@@ -125,12 +125,13 @@ def write_lab_settings(folder):
 
 
 class Console:
-    """Collects the page's console errors and uncaught exceptions."""
+    """Collects the page's console errors, uncaught exceptions and failed requests."""
 
     def __init__(self, page):
         self.errors = []
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        page.on("requestfailed", lambda r: self.errors.append(f"request failed: {r.url} ({r.failure})"))
 
     def widget_errors(self):
         return [e for e in self.errors if WIDGET_WORDS.search(e)]
