@@ -22,6 +22,14 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 EXTRAS = {"lab": "lab", "test": "lab,test"}
+USAGE = """usage: python3 kit.py lab | test [extra pytest or jupyter arguments]
+
+  lab    set up .venv (Python packages pinned in pyproject.toml) and open the
+         lessons in JupyterLab on this machine only (127.0.0.1)
+  test   set up .venv with the test packages too, then run the tests and the
+         lessons (nbval), the CUDA simulator tests, then the browser tests
+
+Set CONVKIT_EXTRAS=torch (or cuda) to install optional extras as well."""
 # JupyterLab defaults of the kit (no news pop-up, no update checks); a user's own settings still win.
 LAB_CONFIG = ROOT / "jupyter-config"
 
@@ -124,8 +132,11 @@ def test(args):
 
 
 def main(argv):
+    if argv[:1] in (["-h"], ["--help"], ["help"]):
+        print(USAGE)
+        return 0
     if len(argv) < 1 or argv[0] not in EXTRAS:
-        fail("usage: python3 kit.py lab | test [extra pytest or jupyter arguments]")
+        fail(USAGE)
     if sys.version_info < (3, 10):
         fail(f"convkit needs Python >= 3.10, this is {sys.version.split()[0]}")
     create_venv()

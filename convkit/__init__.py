@@ -4,15 +4,14 @@ Layers, shape arithmetic and training after the CS231n notes "Convolutional
 Neural Networks", with a readable NumPy reference and fast Numba backends for
 the CPU and CUDA GPUs. Batches of images are NCHW arrays: (N, C, H, W).
 """
-from .errors import BackendError, DatasetError, ShapeError
+from .errors import (BackendError, CheckpointError, DatasetError, PatternError, SettingsError,
+                     ShapeError, TrainingError)
 from .shapes import *  # noqa: F401,F403  (conv_output_size, pool_output_size, ...)
 from .backends import available as available_backends
 from .backends import get_backend, set_backend, use_backend
 from . import data, gradcheck, layers, models, ops, optim, widgets
-from .checkpoint import CheckpointError
 from .net import Net
 from .optim import SGD, Adagrad, Adam, Momentum, Nesterov, RMSProp
-from .pattern import PatternError
 from .trainer import Trainer
 
 __version__ = "0.1.0"

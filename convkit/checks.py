@@ -1,15 +1,16 @@
 """Validation of every op's inputs, shared by all backends.
 
-Each function raises ShapeError (a size or hyperparameter that does not fit)
-or TypeError (a wrong type or dtype) with a message naming the shapes involved,
-and returns None when the inputs are fine. Arrays may live on a GPU, so only
+Each function raises ShapeError (a size that does not fit), SettingsError (a
+hyperparameter such as a learning rate out of its range) or TypeError (a
+wrong type or dtype) with a message naming the shapes involved, and returns
+None when the inputs are fine. Arrays may live on a GPU, so only
 their .shape, .dtype and .ndim are read. Ops never broadcast: shapes must match.
 """
 import math
-import numbers
 
 import numpy as np
 
+from . import values
 from .errors import ShapeError
 from .shapes import conv_output_size, pool_output_size
 
@@ -53,25 +54,13 @@ def same_shape(name, a, like_name, like):
 
 
 def integer(name, value, minimum):
-    """value must be an int >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if value < minimum:
-        raise ShapeError(f"{name} must be an int >= {minimum}, got {value}")
+    """value must be an int >= minimum (a size: ShapeError)."""
+    values.integer(name, value, minimum, error=ShapeError)
 
 
 def real(name, value, low=-math.inf, high=math.inf, low_open=False, high_open=False):
-    """value must be a finite number in the interval from low to high."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ShapeError(f"{name} must be finite, got {value}")
-    if value < low or value > high or (low_open and value == low) or (high_open and value == high):
-        if high == math.inf:
-            allowed = f"{'>' if low_open else '>='} {low}"
-        else:
-            allowed = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ShapeError(f"{name} must be {allowed}, got {value}")
+    """value must be a finite number in the interval from low to high (a setting: SettingsError)."""
+    values.number(name, value, low, high, low_open, high_open)
 
 
 def _output_size(what, axis, size, F, *settings, output_size=conv_output_size):

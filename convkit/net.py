@@ -13,17 +13,40 @@ import copy
 import numpy as np
 
 from . import checkpoint, ops, pattern
-from .errors import ShapeError
+from .errors import SettingsError, ShapeError
 from .layers import (FC, AvgPool, BatchNorm, Conv, Dropout, Flatten, L2Pool, LocallyConnected,
                      MaxPool, ReLU, SoftmaxLoss, SVMLoss)
 from .layers.volume import volume_str
 from .summary import Summary
+from .values import MAX_SIZE, float_dtype, integer, number
 
 LAYER_CLASSES = {"CONV": Conv, "LC": LocallyConnected, "POOL": MaxPool, "AVGPOOL": AvgPool,
                  "L2POOL": L2Pool, "RELU": ReLU, "FLATTEN": Flatten, "FC": FC, "BN": BatchNorm,
                  "DROPOUT": Dropout}
 LOSS_CLASSES = {"SOFTMAX": SoftmaxLoss, "SVM": SVMLoss}
 POOLS = ("POOL", "AVGPOOL", "L2POOL")
+
+
+def channels_last_hint(input_shape):
+    """A hint for a mismatch when input_shape looks like (H, W, C), else ""."""
+    if len(input_shape) == 3 and input_shape[0] > 4 >= input_shape[2]:
+        H, W, C = input_shape
+        return (f"note: input_shape is (C, H, W), channels first, and {tuple(input_shape)} "
+                f"looks like (H, W, C): if so, use input_shape={(C, H, W)}")
+    return ""
+
+
+def volume(input_shape):
+    """input_shape as a tuple of ints >= 1, (C, H, W) or (D,); else ShapeError or TypeError."""
+    if isinstance(input_shape, np.ndarray) and input_shape.ndim == 1:
+        input_shape = input_shape.tolist()
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape must be a tuple (C, H, W) or (D,), got {input_shape!r}")
+    if len(input_shape) not in (1, 3):
+        raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {tuple(input_shape)}")
+    return tuple(integer(f"input_shape[{i}]", size, 1, MAX_SIZE, error=ShapeError,
+                         type_error=ShapeError)
+                 for i, size in enumerate(input_shape))
 
 
 def infer_shapes(layers, input_shape):
@@ -36,8 +59,10 @@ def infer_shapes(layers, input_shape):
     for i, layer in enumerate(layers, 1):
         try:
             shapes.append(layer.setup(shapes[-1]))
-        except (ShapeError, TypeError) as e:
-            error = type(e)(f"layer {i} ({layer.describe()}) on {volume_str(shapes[-1])}: {e}")
+        except (ShapeError, SettingsError, TypeError) as e:
+            hint = channels_last_hint(shapes[0])
+            error = type(e)(f"layer {i} ({layer.describe()}) on {volume_str(shapes[-1])}: {e}"
+                            + (f"\n{hint[0].upper()}{hint[1:]}" if hint else ""))
             error.layer = i - 1
             raise error from None
     return shapes
@@ -55,18 +80,14 @@ class Net:
 
     def __init__(self, layers, input_shape=(3, 32, 32), loss=None, seed=0, weight_scale=None,
                  dtype=np.float32):
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype)
+        if seed is not None:
+            seed = integer("seed", seed, 0)
+        if weight_scale is not None:
+            weight_scale = number("weight_scale", weight_scale, 0, low_open=True)
         self.layers = list(layers)
         self.loss_layer = SoftmaxLoss() if loss is None else loss
-        self.input_shape = tuple(int(s) for s in input_shape)
-        if len(self.input_shape) not in (1, 3) or min(self.input_shape) < 1:
-            raise ShapeError(f"input_shape must be (C, H, W) or (D,), got {input_shape}")
-        if len(self.input_shape) == 3 and self.input_shape[0] > 4 >= self.input_shape[2]:
-            H, W, C = self.input_shape
-            raise ShapeError(f"input_shape is (C, H, W), channels first: {self.input_shape} "
-                             f"looks like (H, W, C); use input_shape={(C, H, W)}")
+        self.input_shape = volume(input_shape)
         self.seed, self.weight_scale = seed, weight_scale
         counts = {}
         for layer in self.layers:
@@ -119,10 +140,10 @@ class Net:
             layers.append(LAYER_CLASSES[spec.kind](**args))
         try:
             return cls(layers, input_shape, loss=loss, **kwargs)
-        except ShapeError as e:
+        except (ShapeError, SettingsError) as e:
             if not hasattr(e, "layer"):
                 raise
-            error = ShapeError(f"{e}\n{pattern.caret(pattern_string, specs[e.layer].position)}")
+            error = type(e)(f"{e}\n{pattern.caret(pattern_string, specs[e.layer].position)}")
             error.layer = e.layer
             raise error from None
 
@@ -204,12 +225,18 @@ class Net:
         return out
 
     def check_input(self, X):
-        """Raise ShapeError unless X is a batch of one or more inputs of input_shape."""
+        """Raise ShapeError unless X is a batch of one or more inputs of input_shape,
+        TypeError unless it is a real-valued array."""
+        if not all(hasattr(X, attr) for attr in ("shape", "dtype")):
+            raise TypeError(f"X must be an array (N, C, H, W), got {type(X).__name__}: "
+                            f"convert it with np.asarray(X, dtype=np.float32)")
+        if np.dtype(X.dtype).kind not in "biuf":
+            raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
         shape, expected = tuple(X.shape), self.input_shape
         batch = "(N, " + ", ".join(str(s) for s in expected) + ")"
         if shape[1:] != expected:
-            hint = ""
-            if len(shape) == 4 and len(expected) == 3 and shape[-1] == expected[0]:
+            hint = channels_last_hint(expected) and f"; {channels_last_hint(expected)}"
+            if not hint and len(shape) == 4 and len(expected) == 3 and shape[-1] == expected[0]:
                 hint = ("; it looks like NHWC (N, H, W, C); convkit takes NCHW: "
                         "X.transpose(0, 3, 1, 2)")
             raise ShapeError(f"the net takes batches {batch} (input_shape {expected}), "
@@ -241,6 +268,7 @@ class Net:
     def predict(self, X, batch_size=256):
         """Predicted classes (N,) NumPy ints, in evaluation mode, batch by batch."""
         self.check_input(X)
+        batch_size = integer("batch_size", batch_size, 1)
         training = self.training
         self.eval()
         try:
@@ -260,9 +288,10 @@ class Net:
         defaults to the net's; bytes_per_value to its dtype's (4 for float32).
         """
         layers = self.layers
-        if input_shape is not None and tuple(input_shape) != self.input_shape:
+        input_shape = self.input_shape if input_shape is None else volume(input_shape)
+        if input_shape != self.input_shape:
             layers = [copy.copy(layer) for layer in self.layers]
-        shapes = infer_shapes(layers, input_shape or self.input_shape)
+        shapes = infer_shapes(layers, input_shape)
         return Summary(layers, shapes[0], bytes_per_value or self.dtype.itemsize)
 
     def save(self, path):

@@ -11,17 +11,20 @@ Its state (velocities, caches) is kept per parameter name, as backend arrays.
 weight_decay (L2 regularization, the gradient of 0.5*weight_decay*||w||^2)
 applies to the weights (names ending in ".w"), not to biases or batchnorm's
 gamma and beta. The learning rate of step t (from 0) is lr * schedule(t).
+Every setting is checked when the object is made: a wrong type raises
+TypeError, a value out of range SettingsError, both naming the setting.
 """
 import math
 
 from . import ops
+from .values import integer, number
 
 
 class ConstantSchedule:
     """The same learning rate every step (after an optional linear warmup)."""
 
     def __init__(self, warmup=0):
-        self.warmup = warmup
+        self.warmup = integer("warmup", warmup, 0)
 
     def __call__(self, t):
         """The factor on the base learning rate at step t (from 0)."""
@@ -38,7 +41,8 @@ class StepSchedule(ConstantSchedule):
 
     def __init__(self, step_size, gamma=0.1, warmup=0):
         super().__init__(warmup)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = integer("step_size", step_size, 1)
+        self.gamma = number("gamma", gamma, 0)
 
     def factor(self, t):
         return self.gamma ** (t // self.step_size)
@@ -52,7 +56,8 @@ class CosineSchedule(ConstantSchedule):
 
     def __init__(self, total_steps, final=0.0, warmup=0):
         super().__init__(warmup)
-        self.total_steps, self.final = total_steps, final
+        self.total_steps = integer("total_steps", total_steps, 1)
+        self.final = number("final", final, 0)
 
     def factor(self, t):
         span = max(1, self.total_steps - self.warmup)
@@ -72,7 +77,11 @@ class Optimizer:
     setting_names = ()
 
     def __init__(self, lr, weight_decay=0.0, schedule=None):
-        self.base_lr, self.weight_decay = lr, weight_decay
+        self.base_lr = number("lr", lr, 0)
+        self.weight_decay = number("weight_decay", weight_decay, 0)
+        if schedule is not None and not callable(schedule):
+            raise TypeError(f"schedule must be a schedule of convkit.optim (StepSchedule, "
+                            f"CosineSchedule, ...), got {schedule!r}")
         self.schedule = schedule or ConstantSchedule()
         self.t = 0
         self.state = {}
@@ -84,7 +93,7 @@ class Optimizer:
 
     def step(self, params, grads):
         """Update every parameter in place from its gradient (dicts by name)."""
-        lr = self.lr
+        lr = number("the learning rate (lr * schedule)", self.lr, 0)
         self.t += 1
         for name, w in params.items():
             decay = self.weight_decay if name.endswith(".w") else 0.0
@@ -127,7 +136,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr, mu=0.9, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.mu = mu
+        self.mu = number("mu", mu, 0, 1, high_open=True)
 
     def update(self, w, dw, state, lr, weight_decay):
         ops.momentum_update(w, dw, state["v"], lr, self.mu, weight_decay, self.nesterov)
@@ -148,7 +157,7 @@ class Adagrad(Optimizer):
 
     def __init__(self, lr, eps=1e-8, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.eps = eps
+        self.eps = number("eps", eps, 0, low_open=True)
 
     def update(self, w, dw, state, lr, weight_decay):
         ops.adagrad_update(w, dw, state["cache"], lr, self.eps, weight_decay)
@@ -162,7 +171,8 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr, decay=0.99, eps=1e-8, weight_decay=0.0, schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.decay, self.eps = decay, eps
+        self.decay = number("decay", decay, 0, 1, high_open=True)
+        self.eps = number("eps", eps, 0, low_open=True)
 
     def update(self, w, dw, state, lr, weight_decay):
         ops.rmsprop_update(w, dw, state["cache"], lr, self.decay, self.eps, weight_decay)
@@ -177,7 +187,9 @@ class Adam(Optimizer):
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
                  schedule=None):
         super().__init__(lr, weight_decay, schedule)
-        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        self.beta1 = number("beta1", beta1, 0, 1, high_open=True)
+        self.beta2 = number("beta2", beta2, 0, 1, high_open=True)
+        self.eps = number("eps", eps, 0, low_open=True)
 
     def update(self, w, dw, state, lr, weight_decay):
         ops.adam_update(w, dw, state["m"], state["v"], self.t, lr, self.beta1, self.beta2,

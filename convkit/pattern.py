@@ -8,14 +8,26 @@ Layer tokens and their arguments (positional in this order, or by name):
     POOL or MAXPOOL(F, S, mode)         AVGPOOL(F, S, mode)     L2POOL(F, S, mode)
     RELU    FLATTEN    FC(K)    BN or BATCHNORM(momentum, eps)    DROPOUT(p)
     SOFTMAX or SVM(delta), only as the last token (the loss; softmax by default)
-Layer names are case-insensitive; mode is strict or floor. parse() checks the
-syntax only; Net.from_pattern fills in the sizes and checks the shapes. A
-malformed pattern raises PatternError, which points at the spot with a caret.
+Layer names are case-insensitive; mode is strict or floor; numbers may be
+written 0.5 or .5. parse() checks the syntax only; Net.from_pattern fills in
+the sizes and checks the shapes. A malformed pattern raises PatternError,
+which points at the spot with a caret.
+
+Limits, so that any string is answered at once: at most MAX_LAYERS layers
+once the brackets are expanded, brackets nested at most MAX_DEPTH deep, and
+sizes and repeat counts of at most MAX_NUMBER.
 """
+import math
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["PatternError", "LayerSpec", "parse", "caret"]
+from .errors import PatternError, caret
+
+__all__ = ["PatternError", "LayerSpec", "parse", "caret", "MAX_LAYERS", "MAX_DEPTH", "MAX_NUMBER"]
+
+MAX_LAYERS = 1000
+MAX_DEPTH = 32
+MAX_NUMBER = 65536
 
 _INT, _PAD, _MODE = "an int >= 1", "an int >= 0", "strict or floor"
 _KEEP, _UNIT, _POSITIVE, _MARGIN = "in (0, 1]", "in [0, 1]", "a number > 0", "a number >= 0"
@@ -40,22 +52,9 @@ LOSSES = ("SOFTMAX", "SVM")
 _TOKEN = re.compile(r"""\s*(?:
     (?P<arrow>->)
     | (?P<name>[A-Za-z_]\w*)
-    | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)
     | (?P<string>'[^']*'|"[^"]*")
     | (?P<punct>[\[\]*(),=]))""", re.VERBOSE)
-
-
-def caret(pattern, position):
-    """The pattern on one line and a caret under position, both indented."""
-    return f"    {pattern}\n    {' ' * position}^"
-
-
-class PatternError(ValueError):
-    """A pattern string that cannot be read; .position is where in the string."""
-
-    def __init__(self, message, pattern, position):
-        super().__init__(f"{message}\n{caret(pattern, position)}")
-        self.pattern, self.position = pattern, position
 
 
 @dataclass
@@ -99,10 +98,24 @@ def _value(token, expected):
     if token.type != "number":
         return None
     if expected in (_INT, _PAD):
-        value = int(text) if re.fullmatch(r"\d+", text) else None
+        value = _whole(text)
     else:
         value = float(text)
+        value = value if math.isfinite(value) else None
     return value if value is not None and _FITS[expected](value) else None
+
+
+def _shown(text):
+    """text, cut to 20 characters for a message."""
+    return text if len(text) <= 20 else text[:17] + "..."
+
+
+def _whole(text):
+    """The int a number token writes, if it is a whole number <= MAX_NUMBER; else None."""
+    if not re.fullmatch(r"\d+", text) or len(text.lstrip("0")) > len(str(MAX_NUMBER)):
+        return None
+    value = int(text)
+    return value if value <= MAX_NUMBER else None
 
 
 class _Parser:
@@ -112,6 +125,7 @@ class _Parser:
         self.pattern = pattern
         self.tokens = _tokens(pattern)
         self.i = 0
+        self.depth = 0
 
     def error(self, message, token):
         raise PatternError(message, self.pattern, token.position)
@@ -135,7 +149,10 @@ class _Parser:
         self.i += 1
         specs = []
         while self.take("->"):
+            start = self.token
             specs += self.item()
+            if len(specs) > MAX_LAYERS:
+                self.error(f"the pattern has more than {MAX_LAYERS} layers, the limit", start)
         self.expect_end()
         return specs
 
@@ -152,7 +169,15 @@ class _Parser:
     def item(self):
         token = self.token
         if self.take("["):
-            return self.group(token)
+            if self.token.text == "]" and self.token.type != "string":
+                self.error("empty brackets: a group holds at least one layer, as in "
+                           "[CONV -> RELU]*2", token)
+            if self.depth == MAX_DEPTH:
+                self.error(f"brackets nested more than {MAX_DEPTH} deep", token)
+            self.depth += 1
+            specs = self.group(token)
+            self.depth -= 1
+            return specs
         if token.type == "end" or token.text in ("->", "]"):
             self.error("expected a layer after '->'", token)
         if token.type != "name":
@@ -171,12 +196,17 @@ class _Parser:
         if not self.take("*"):
             return specs
         count = self.token
-        if count.type != "number" or not re.fullmatch(r"\d+", count.text) or int(count.text) < 1:
+        whole = count.type == "number" and re.fullmatch(r"\d+", count.text)
+        if not whole or not count.text.strip("0"):
             self.error(f"the repeat count after '*' must be a positive int, got "
-                       f"{count.text or 'nothing'!r}", count)
+                       f"{_shown(count.text) or 'nothing'!r}", count)
+        times = _whole(count.text)
+        if times is None or times * len(specs) > MAX_LAYERS:
+            self.error(f"{_shown(count.text)} repeats of {len(specs)} layer"
+                       f"{'s' if len(specs) > 1 else ''} make more than {MAX_LAYERS} layers, "
+                       f"the limit of a pattern", count)
         self.i += 1
-        return [LayerSpec(s.kind, dict(s.args), s.position)
-                for _ in range(int(count.text)) for s in specs]
+        return [LayerSpec(s.kind, dict(s.args), s.position) for _ in range(times) for s in specs]
 
     def layer(self, token):
         name = token.text.upper()
@@ -199,6 +229,9 @@ class _Parser:
         positional = 0
         while True:
             start = self.token
+            if start.text == ")" and start.type == "punct" and (positional or spec.args):
+                self.error(f"a ',' must be followed by an argument of {spec.kind}: remove "
+                           f"the ',' before ')'", self.tokens[self.i - 1])
             if start.type == "name" and self.tokens[self.i + 1].text == "=":
                 name = start.text
                 if name not in allowed:
@@ -216,8 +249,10 @@ class _Parser:
             value_token = self.token
             value = _value(value_token, allowed[name])
             if value is None:
-                self.error(f"{spec.kind} argument {name} must be {allowed[name]}, got "
-                           f"{value_token.text or 'nothing'!r}", value_token)
+                limit = (f" (sizes in a pattern go up to {MAX_NUMBER})"
+                         if allowed[name] in (_INT, _PAD) else "")
+                self.error(f"{spec.kind} argument {name} must be {allowed[name]}{limit}, got "
+                           f"{_shown(value_token.text) or 'nothing'!r}", value_token)
             self.i += 1
             spec.args[name] = value
             if self.take(")"):

@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from .errors import ShapeError
+from .values import integer
 
 __all__ = [
     "conv_output_size",
@@ -42,17 +43,7 @@ MODES = ("strict", "floor")
 
 def _int(name, value, minimum):
     """Return value as an int >= minimum, or raise ShapeError naming it."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        hint = ""
-        if isinstance(value, float) and value.is_integer():
-            hint = f"; write {int(value)}"
-        raise ShapeError(
-            f"{name} must be an int, got {value!r} ({type(value).__name__}){hint}"
-        )
-    value = int(value)
-    if value < minimum:
-        raise ShapeError(f"{name} must be an int >= {minimum}, got {value}")
-    return value
+    return integer(name, value, minimum, error=ShapeError, type_error=ShapeError)
 
 
 def _check_mode(mode):

@@ -10,19 +10,19 @@ The same seeds (the net's and the trainer's) give the same history on the
 same backend: the trainer's generator draws the batches, the augmentations
 and the dropout masks.
 """
-import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
 from . import checkpoint, ops
-from .data.augment import random_crop, random_flip
 from .data.prepare import prepare
-from .errors import ShapeError
-from .checkpoint import CheckpointError
-from .optim import Momentum
+from .errors import CheckpointError, SettingsError, ShapeError, TrainingError
+from .notebook import Progress
+from .optim import Momentum, Optimizer
+from .net import channels_last_hint
+from .values import integer, number
 
 
 @dataclass
@@ -86,57 +86,6 @@ class History:
     seconds: list = field(default_factory=list)
 
 
-class Progress:
-    """A progress bar: ipywidgets in a notebook, lines of text elsewhere."""
-
-    def __init__(self, total, enabled=True):
-        self.total, self.enabled = total, enabled
-        self.bar = self.label = None
-        self.printed = 0
-        if enabled and _in_notebook():
-            import ipywidgets
-            from IPython.display import display
-            self.bar = ipywidgets.IntProgress(min=0, max=total, value=0)
-            self.label = ipywidgets.Label()
-            display(ipywidgets.HBox([self.bar, self.label]))
-
-    def update(self, done, text, force=False):
-        """Show done/total steps and text (printed every 10% or when forced)."""
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.value, self.label.value = done, text
-            return
-        tenth = 10 * done // max(1, self.total)
-        if force or tenth > self.printed or done == self.total:
-            self.printed = tenth
-            print(f"step {done}/{self.total}: {text}", flush=True)
-
-    def close(self, done):
-        """Green when all total steps were done, red when the run stopped early
-        (an error or an interrupt) after done steps; the text says where."""
-        if not self.enabled:
-            return
-        stopped = f"stopped after step {done}/{self.total}"
-        if self.bar is not None:
-            self.bar.bar_style = "success" if done == self.total else "danger"
-            if done < self.total:
-                self.label.value += f" ({stopped})"
-        elif done < self.total:
-            print(stopped, flush=True)
-
-
-def _in_notebook():
-    """True inside a Jupyter kernel with ipywidgets installed."""
-    try:
-        from IPython import get_ipython
-        import ipywidgets  # noqa: F401
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and "IPKernelApp" in shell.config
-
-
 class Trainer:
     """Minibatch training of a net on data.raw_train, evaluated on the val split.
 
@@ -151,18 +100,32 @@ class Trainer:
 
     def __init__(self, net, data, optimizer=None, seed=0, batch_size=64, augment=False,
                  eval_every=None, train_samples=1000, eval_batch_size=256, num_val=None):
-        batch_size = _count("batch_size", batch_size)
+        batch_size = integer("batch_size", batch_size, 1)
+        eval_batch_size = integer("eval_batch_size", eval_batch_size, 1)
+        train_samples = integer("train_samples", train_samples, 1)
+        if eval_every is not None:
+            eval_every = integer("eval_every", eval_every, 1, hint=" (None: once per epoch)")
+        if not isinstance(augment, (bool, np.bool_)):
+            raise TypeError(f"augment must be True or False, got {augment!r}")
+        if seed is not None:
+            seed = integer("seed", seed, 0)
+        if optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be one of convkit.optim (SGD, Momentum, Adam, ...), "
+                            f"got {type(optimizer).__name__}")
         if hasattr(data, "preprocess"):
             if num_val is not None:
-                raise ValueError("data is prepared already, so its validation split is fixed: "
-                                 "give num_val to prepare(), or give the Trainer the Dataset")
+                raise SettingsError("data is prepared already, so its validation split is fixed: "
+                                    "give num_val to prepare(), or give the Trainer the "
+                                    "Dataset")
         else:
             data = prepare(data) if num_val is None else prepare(data, num_val=num_val)
         self.net, self.data = net, data
         _, H, W, C = self.data.raw_train.shape
         if (C, H, W) != net.input_shape:
             raise ShapeError(f"the data's images are {H}x{W}x{C}, input volume {(C, H, W)}, "
-                             f"but the net takes input_shape {net.input_shape}")
+                             f"but the net takes input_shape {net.input_shape}"
+                             + (f"; {channels_last_hint(net.input_shape)}"
+                                if channels_last_hint(net.input_shape) else ""))
         self.optimizer = optimizer or Momentum(lr=0.01)
         self.batch_size, self.augment = batch_size, augment
         self.eval_every, self.eval_batch_size = eval_every, eval_batch_size
@@ -174,6 +137,7 @@ class Trainer:
         self.order, self.position = np.arange(0), 0
         self.history = History()
         self.seconds = 0.0
+        self._backup = {}
 
     def next_batch(self):
         """Indices, raw images, net input X and labels y of the next batch.
@@ -186,38 +150,89 @@ class Trainer:
             self.epoch += 1
         indices = self.order[self.position:self.position + self.batch_size]
         self.position += len(indices)
-        images = self.data.raw_train[indices]
-        if self.augment:
-            images = random_flip(random_crop(images, 4, self.rng), self.rng)
-        return indices, images, self.data.preprocess(images), self.data.y_train[indices]
+        images, X, y = self.data.batch("train", indices, self.augment, self.rng)
+        return indices, images, X, y
 
     def step(self, details=True):
         """One iteration: batch, forward, loss, backward, update. Returns its Stage.
 
         details=False skips the gradient norms and update ratios (they need
-        a copy of every parameter), for speed.
+        a copy of every parameter), for speed. A step is all or nothing: an
+        error or an interrupt (Ctrl-C) anywhere in it leaves the net, the
+        optimizer and the trainer as they were, so that training resumes with
+        the history of an uninterrupted run. A loss of inf or NaN raises
+        TrainingError (that step is not applied).
         """
         start = time.perf_counter()
-        indices, images, X, y = self.next_batch()
-        net, lr = self.net.train(), self.optimizer.lr
-        params = net.params
-        before, grad_norms = {}, {}
-        if details:
-            before = {name: np.array(ops.to_numpy(w)) for name, w in params.items()}
-        loss, scores = net.loss(X, y, seed=int(self.rng.integers(2 ** 31)))
-        grads = net.grads
-        if details:
-            grad_norms = {name: math.sqrt(ops.sum_squares(g)) for name, g in grads.items()}
-        self.optimizer.step(params, grads)
-        ratios = {name: _ratio(ops.to_numpy(params[name]), w) for name, w in before.items()}
-        stage = Stage(self.step_count, self.epoch, indices, images, X, y, ops.to_numpy(scores),
-                      loss, lr, grad_norms, ratios)
-        self.history.loss.append(loss)
-        self.history.lr.append(lr)
-        self.step_count += 1
-        stage.seconds = time.perf_counter() - start
-        self.seconds += stage.seconds
+        lr = number("the learning rate (optimizer.lr)", self.optimizer.lr, 0)
+        saved = self._snapshot()
+        try:
+            indices, images, X, y = self.next_batch()
+            net = self.net.train()
+            params = net.params
+            before, grad_norms = {}, {}
+            if details:
+                before = {name: np.array(ops.to_numpy(w)) for name, w in params.items()}
+            loss, scores = net.loss(X, y, seed=int(self.rng.integers(2 ** 31)))
+            if not math.isfinite(loss):
+                raise TrainingError(self._diverged(loss, lr))
+            grads = net.grads
+            if details:
+                grad_norms = {name: math.sqrt(ops.sum_squares(g)) for name, g in grads.items()}
+            self.optimizer.step(params, grads)
+            ratios = {name: _ratio(ops.to_numpy(params[name]), w) for name, w in before.items()}
+            stage = Stage(self.step_count, self.epoch, indices, images, X, y,
+                          ops.to_numpy(scores), loss, lr, grad_norms, ratios)
+            self.history.loss.append(loss)
+            self.history.lr.append(lr)
+            self.step_count += 1
+            stage.seconds = time.perf_counter() - start
+            self.seconds += stage.seconds
+        except BaseException:
+            self._restore(saved)
+            raise
         return stage
+
+    def _arrays(self):
+        """The arrays a step changes in place: parameters, buffers, optimizer state."""
+        named = {**self.net.params, **self.net.buffers}
+        named.update((f"optim.{param}.{key}", a) for param, state in self.optimizer.state.items()
+                     for key, a in state.items())
+        return named
+
+    def _snapshot(self):
+        """Copy what a step changes (into buffers kept from step to step)."""
+        for name, a in self._arrays().items():
+            copy = self._backup.get(name)
+            if copy is None or (copy.shape, copy.dtype, type(copy)) != (a.shape, a.dtype, type(a)):
+                copy = self._backup[name] = ops.zeros(a.shape, a.dtype)
+            copy[...] = a
+        return dict(rng=self.rng.bit_generator.state, order=self.order, position=self.position,
+                    epoch=self.epoch, step=self.step_count, seconds=self.seconds,
+                    losses=len(self.history.loss), t=self.optimizer.t,
+                    state=dict(self.optimizer.state))
+
+    def _restore(self, saved):
+        """Undo a step that failed or was interrupted: back to the snapshot."""
+        self.optimizer.t, self.optimizer.state = saved["t"], saved["state"]
+        for name, a in self._arrays().items():
+            a[...] = self._backup[name]
+        self.rng.bit_generator.state = saved["rng"]
+        self.order, self.position, self.epoch = saved["order"], saved["position"], saved["epoch"]
+        self.step_count, self.seconds = saved["step"], saved["seconds"]
+        del self.history.loss[saved["losses"]:], self.history.lr[saved["losses"]:]
+
+    def _diverged(self, loss, lr):
+        """The message of a step whose loss is inf or NaN."""
+        last = self.history.loss[-3:]
+        before = f" (the last losses: {', '.join(f'{v:.4g}' for v in last)})" if last else ""
+        scale = self.net.weight_scale
+        return (f"training diverged: the loss of step {self.step_count} is {loss}{before}. "
+                f"The likely cause is a learning rate too high (lr={lr:g} here; try 10 times "
+                f"lower) or initial weights too large (weight_scale="
+                f"{'He' if scale is None else scale}). This step was not applied; the net "
+                f"keeps the weights of the last step, which may be far off already: "
+                f"make a new net (or load a checkpoint) before training on")
 
     def evaluate(self, split="val", indices=None):
         """Accuracy and mean loss on a split ("train", "val" or "test"), in eval mode.
@@ -268,14 +283,16 @@ class Trainer:
         with the Evaluations of the training subset and the val split.
         """
         if (steps is None) == (epochs is None):
-            raise ValueError(f"give either steps or epochs, not {'both' if steps else 'neither'}"
-                             f" (an epoch is {self.steps_per_epoch} steps)")
+            raise SettingsError(f"give either steps or epochs, not "
+                                f"{'both' if steps else 'neither'} (an epoch is "
+                                f"{self.steps_per_epoch} steps)")
         if steps is not None:
-            total = _count("steps", steps)
+            total = integer("steps", steps, 1)
         else:
-            total = _count("epochs", epochs, f"; for part of an epoch give steps (an epoch is "
-                                             f"{self.steps_per_epoch} steps)")
+            total = integer("epochs", epochs, 1, hint=f"; for part of an epoch give steps (an "
+                                                      f"epoch is {self.steps_per_epoch} steps)")
             total *= self.steps_per_epoch
+        callbacks = _functions("callbacks", callbacks)
         every = self.eval_every or self.steps_per_epoch
         bar, ran = Progress(total, progress), 0
         try:
@@ -303,21 +320,18 @@ class Trainer:
         Besides the net's arrays (net.load reads those alone), the file holds
         the optimizer's class, settings, step count t and state arrays
         ("optim.<param>.<key>"), and "trainer.state": the step count, epoch,
-        position in the epoch's order, training seconds, history and the state
-        of the generator that draws batches, augmentations and dropout seeds;
-        "trainer.order" and "trainer.train_subset" are arrays of indices.
+        position in the epoch's order, training seconds, history, the size of
+        the training split and the state of the generator that draws batches,
+        augmentations and dropout seeds; "trainer.order" and
+        "trainer.train_subset" are arrays of indices. The path is as in
+        convkit.checkpoint (".npz" added when missing); an older file there is
+        replaced only once the new one is complete.
         """
         state = {"step": self.step_count, "epoch": self.epoch, "position": self.position,
                  "seconds": self.seconds, "rng": self.rng.bit_generator.state,
-                 "history": asdict(self.history),
-                 "optimizer": {"class": type(self.optimizer).__name__,
-                               "settings": self.optimizer.settings(), "t": self.optimizer.t}}
-        extra = {"trainer.state": np.array(json.dumps(state, default=float)),
-                 "trainer.order": self.order, "trainer.train_subset": self.train_subset}
-        for name, arrays in self.optimizer.state.items():
-            for key, a in arrays.items():
-                extra[f"optim.{name}.{key}"] = np.array(ops.to_numpy(a))
-        checkpoint.save(self.net, path, extra)
+                 "history": asdict(self.history), "train_size": len(self.data.y_train)}
+        checkpoint.save_trainer(path, self.net, self.optimizer, state, self.order,
+                                self.train_subset)
 
     def load(self, path):
         """Resume from what save() wrote; returns the trainer.
@@ -327,50 +341,57 @@ class Trainer:
         history, training seconds and generator, so that run() goes on with
         the batches, augmentations and dropout masks an uninterrupted run would
         have had. The data is not saved: the trainer must have the same data.
-        Raises CheckpointError, leaving everything unchanged, for a checkpoint
-        of another net, one saved by another optimizer class or with other
-        settings (naming both), or one without a trainer's state.
+        Everything is read and checked before anything changes: CheckpointError,
+        leaving the trainer as it was, for a checkpoint of another net, one
+        saved by another optimizer class or with other settings (naming both),
+        one saved with a training split of another size, one without a
+        trainer's state, or one incomplete or corrupt.
         """
-        found = checkpoint.read(path)
-        if "trainer.state" not in found:
-            raise CheckpointError(f"{path} holds a net but no trainer state (it was saved by "
-                                  f"Net.save); load it with trainer.net.load(path)")
-        state = json.loads(str(found["trainer.state"]))
-        saved = state["optimizer"]
-        mine = {"class": type(self.optimizer).__name__, "settings": self.optimizer.settings()}
-        mine = json.loads(json.dumps(mine, default=float))  # as saved: tuples become lists
-        if (saved["class"], saved["settings"]) != (mine["class"], mine["settings"]):
-            raise CheckpointError(
-                f"{path} was saved by the optimizer {_describe(saved)}, but this trainer's is "
-                f"{_describe(mine)}; make the trainer with the same optimizer and settings")
-        extra = checkpoint.load(self.net, path)
-        self.optimizer.t = saved["t"]
-        self.optimizer.state = {}
-        for name, a in extra.items():
-            if name.startswith("optim."):
-                param, key = name[len("optim."):].rsplit(".", 1)
-                self.optimizer.state.setdefault(param, {})[key] = ops.asarray(a, dtype=a.dtype)
+        found, state, optimizer_state = checkpoint.read_trainer(path, self.net, self.optimizer)
+        order, subset = found["trainer.order"], found["trainer.train_subset"]
+        n = len(self.data.y_train)
+        size = state.get("train_size", len(order) or n)
+        if size != n or not _indices_below(order, n) or not _indices_below(subset, n):
+            raise CheckpointError(f"{path} was saved training on {size} images, but this "
+                                  f"trainer's data has {n}: load it into a trainer with the "
+                                  f"same data")
+        if len(order) not in (0, n) or not 0 <= state["position"] <= len(order):
+            raise CheckpointError(f"{path}: its trainer.order or position is corrupt")
+        try:
+            rng = np.random.default_rng()
+            rng.bit_generator.state = state["rng"]
+            history = History(**{f.name: list(state["history"][f.name]) for f in fields(History)})
+        except (TypeError, ValueError, KeyError) as e:
+            raise CheckpointError(f"{path}: its trainer.state is corrupt ({e!r})") from None
+        checkpoint.set_net(self.net, found)
+        self.optimizer.t = state["optimizer"]["t"]
+        self.optimizer.state = {param: {key: ops.asarray(a, dtype=a.dtype)
+                                        for key, a in arrays.items()}
+                                for param, arrays in optimizer_state.items()}
         self.step_count, self.epoch = state["step"], state["epoch"]
         self.position, self.seconds = state["position"], state["seconds"]
-        self.order, self.train_subset = extra["trainer.order"], extra["trainer.train_subset"]
-        self.rng.bit_generator.state = state["rng"]
-        self.history = History(**state["history"])
+        self.order, self.train_subset = order, subset
+        self.rng = rng
+        self.history = history
         return self
 
 
-def _describe(optimizer):
-    """"Adam(lr=0.001, ...)" from {"class": ..., "settings": {...}}."""
-    settings = ", ".join(f"{k}={v}" for k, v in optimizer["settings"].items())
-    return f"{optimizer['class']}({settings})"
+def _functions(name, functions):
+    """functions as a list of callables; else TypeError naming the setting."""
+    try:
+        functions = None if callable(functions) else list(functions)
+    except TypeError:
+        functions = None
+    if functions is None or not all(callable(f) for f in functions):
+        raise TypeError(f"{name} must be a list of functions called as f(trainer, stage) after "
+                        f"every step, e.g. {name}=[f]")
+    return functions
 
 
-def _count(name, value, hint=""):
-    """value if it is a whole number >= 1; else TypeError or ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}{hint}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}{hint}")
-    return int(value)
+def _indices_below(indices, n):
+    """True when indices is a 1-d array of ints in [0, n)."""
+    return (indices.ndim == 1 and np.issubdtype(indices.dtype, np.integer)
+            and (len(indices) == 0 or (indices.min() >= 0 and indices.max() < n)))
 
 
 def _ratio(after, before):

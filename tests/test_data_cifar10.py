@@ -196,6 +196,21 @@ def test_missing_batch_is_named(tmp_path, mini):
                                            b"labels": [0, 1, 2, 3, 4, 10]}, protocol=2),
      "outside 0..9"),
     ("batches.meta", lambda f: pickle.dumps({b"names": []}, protocol=2), "no list of 'label_names'"),
+    ("data_batch_2", lambda f: pickle.dumps({b"data": np.zeros((N, 3072), np.uint8),
+                                             b"labels": [0, 1.7, 2, 3, 4, 5]}, protocol=2),
+     "'labels' should be a list of ints, got a list of float, int"),
+    ("data_batch_2", lambda f: pickle.dumps({b"data": np.zeros((N, 3072), np.uint8),
+                                             b"labels": [True] * N}, protocol=2),
+     "'labels' should be a list of ints, got a list of bool"),
+    ("data_batch_2", lambda f: pickle.dumps({b"data": np.zeros((N, 3072), np.uint8),
+                                             b"labels": ["1"] * N}, protocol=2),
+     "'labels' should be a list of ints, got a list of str"),
+    ("data_batch_2", lambda f: pickle.dumps({b"data": np.zeros((N, 3072), np.uint8),
+                                             b"labels": np.zeros(N) + 1.5}, protocol=2),
+     "'labels' should be a list of ints, got an array of float64 \\(6,\\)"),
+    ("data_batch_3", lambda f: pickle.dumps({b"data": np.zeros((N, 3072), np.uint8),
+                                             b"labels": [0] * (N - 1) + [2 ** 70]}, protocol=2),
+     "'labels' holds ints too large"),
 ])
 def test_broken_file_is_named(tmp_path, mini, name, content, expected):
     files = dict(mini["files"], **{name: content(mini["files"])})
@@ -251,13 +266,14 @@ def test_corrupt_member_of_the_archive_is_named(tmp_path, mini):
 # Downloads, from a server on 127.0.0.1.
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """/archive: the miniature archive; /stall: half of it, then silence; else 404."""
+    """/archive: the miniature archive; /stall: half of it, then silence; /trickle: a byte
+    every 0.05 s; else 404."""
 
     archive = b""
     release = threading.Event()
 
     def do_GET(self):
-        if self.path not in ("/archive", "/stall"):
+        if self.path not in ("/archive", "/stall", "/trickle"):
             self.send_error(404, "Not Found")
             return
         self.send_response(200)
@@ -265,6 +281,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.path == "/archive":
             self.wfile.write(self.archive)
+        elif self.path == "/trickle":
+            for byte in self.archive[:100]:
+                if self.release.wait(0.05):
+                    break
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
         else:
             self.wfile.write(self.archive[:len(self.archive) // 2])
             self.wfile.flush()
@@ -387,7 +409,7 @@ def test_progress_is_a_widget_in_a_notebook(tmp_path, mini, monkeypatch, capsys)
         def __init__(self, name, total):
             super().__init__(name, total)
             bars.append(self)
-    monkeypatch.setattr(download, "_in_notebook", lambda: True)
+    monkeypatch.setattr(download, "in_notebook", lambda: True)
     monkeypatch.setattr(download, "WidgetBar", Recorded)
     source = tmp_path / "source.tar.gz"
     source.write_bytes(mini["archive"])
@@ -396,3 +418,55 @@ def test_progress_is_a_widget_in_a_notebook(tmp_path, mini, monkeypatch, capsys)
     assert bar.bar.value == bar.bar.max == len(mini["archive"])
     assert bar.bar.bar_style == "success"
     assert "100%" not in capsys.readouterr().err
+
+
+def test_a_batch_that_is_a_folder_is_named(tmp_path, mini):
+    folder = write_folder(tmp_path, mini["files"])
+    (folder / "data_batch_1").unlink()
+    (folder / "data_batch_1").mkdir()
+    with pytest.raises(DatasetError, match=r"data_batch_1 cannot be read .*it should be a file"):
+        load_cifar10(tmp_path, download=False)
+
+
+def test_deeply_nested_labels_fail_at_once(tmp_path, mini):
+    labels = [0]
+    for _ in range(60):
+        labels = [labels, labels]  # 2**60 leaves in a few kilobytes
+    content = pickle.dumps({b"data": np.zeros((N, 3072), np.uint8), b"labels": labels}, protocol=2)
+    assert len(content) < 25_000  # 18 KB of them the images
+    write_folder(tmp_path, dict(mini["files"], data_batch_1=content))
+    start = time.monotonic()
+    with pytest.raises(DatasetError, match="'labels' should be a list of ints, got a list of list"):
+        load_cifar10(tmp_path, download=False)
+    assert time.monotonic() - start < 5
+
+
+class Evil:
+    def __reduce__(self):
+        return (print, ("this ran",))
+
+
+class Huge:
+    def __reduce__(self):
+        return (np.ndarray, ((10 ** 6, 10 ** 6),))
+
+
+@pytest.mark.parametrize("payload, words", [(Evil(), "print, not part of a CIFAR-10 batch"),
+                                            (Huge(), "an array of 8000000000000 bytes")])
+def test_a_malicious_pickle_is_refused_as_unsafe(tmp_path, mini, capsys, payload, words):
+    content = pickle.dumps({b"data": payload, b"labels": [0] * N}, protocol=2)
+    write_folder(tmp_path, dict(mini["files"], test_batch=content))
+    with pytest.raises(DatasetError, match="test_batch was refused as unsafe: it asks") as error:
+        load_cifar10(tmp_path, download=False)
+    assert words in str(error.value) and "it was not run" in str(error.value)
+    assert "this ran" not in capsys.readouterr().out
+
+
+def test_a_trickling_download_fails_as_stalled(tmp_path, from_server):
+    from_server("/trickle")
+    start = time.monotonic()
+    with pytest.raises(DatasetError) as error:
+        load_cifar10(tmp_path, timeout=0.5)
+    assert time.monotonic() - start < 5
+    assert_failed_cleanly(tmp_path, error, "the download stalled, only")
+    assert "bytes came in 0.5 s (at least 65536 bytes every timeout=0.5 s" in str(error.value)

@@ -40,8 +40,8 @@ def test_num_val_zero_keeps_every_training_image(data):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(num_val=50), r"num_val must be in 0..49"),
-    (dict(num_val=-1), r"num_val must be in 0..49"),
+    (dict(num_val=50), r"num_val must be an int in 0..49"),
+    (dict(num_val=-1), r"num_val must be an int in 0..49"),
     (dict(num_val=10, dtype=np.int32), "dtype must be float32 or float64"),
     (dict(num_val=10, dtype=np.float16), "dtype must be float32 or float64"),
 ])
@@ -134,7 +134,7 @@ def test_val_and_test_batches(data):
     np.testing.assert_array_equal(y, p.y_test)
     with pytest.raises(ValueError, match="split must be one of 'train', 'val', 'test'"):
         next(p.batches("validation", 10))
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         next(p.batches("train", 0))
 
 
@@ -186,3 +186,32 @@ def test_augmented_batches_are_crops_and_flips_of_the_raw_images(data):
         found += matches
     tops, lefts, flips = zip(*found)
     assert len(set(tops)) > 3 and len(set(lefts)) > 3 and 0 < sum(flips) < 40
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (lambda X: X.transpose(0, 3, 1, 2), "ShapeError",
+     "X_train has shape (50, 3, 32, 32), which looks like NCHW (N, C, H, W); prepare takes raw "
+     "images (N, H, W, C), channels last: X_train.transpose(0, 2, 3, 1)"),
+    (lambda X: X / 255.0, "TypeError", "X_train must hold raw uint8 pixels (0-255), got dtype "
+     "float64; they look like floats in [0, 1]: (255 * x).round().astype(np.uint8)"),
+    (lambda X: X.astype(np.int64), "TypeError", "got dtype int64"),
+    (lambda X: X[..., 0], "ShapeError",
+     "X_train must be images (N, H, W, C), got shape (50, 32, 32)"),
+    (lambda X: X.tolist(), "TypeError", "X_train must be a NumPy array of uint8 images"),
+])
+def test_images_that_are_not_uint8_nhwc_are_refused(data, change, error, words):
+    bad = Dataset(change(data.X_train), data.y_train, data.X_test, data.y_test,
+                  data.class_names, "test")
+    with pytest.raises(Exception) as caught:
+        prepare(bad, num_val=10)
+    assert type(caught.value).__name__ == error and words in str(caught.value)
+
+
+def test_a_constant_channel_is_centred_not_divided_by_zero(data):
+    data.X_train[..., 1] = 200
+    data.X_test[..., 1] = 7
+    p = prepare(data, num_val=10)
+    assert p.std[1] == 0
+    assert np.all(np.isfinite(p.X_train)) and np.all(np.isfinite(p.X_test))
+    np.testing.assert_array_equal(p.X_train[:, 1], 0)
+    np.testing.assert_array_equal(p.X_test[:, 1], 7 - 200)

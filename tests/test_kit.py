@@ -80,3 +80,18 @@ def test_the_browser_tests_run_last_in_a_serial_pytest(monkeypatch):
     main, simulated, browser = calls
     assert "--ignore=tests/browser" in main and "-n" in main
     assert browser == [str(kit.PYTHON), "-m", "pytest", "tests/browser", "-x"]
+
+
+@pytest.mark.parametrize("flag", ["--help", "-h", "help"])
+def test_help_describes_both_commands_and_exits_0(flag, capsys, monkeypatch):
+    monkeypatch.setattr(kit, "create_venv", lambda: pytest.fail("--help must set up nothing"))
+    assert kit.main([flag]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python3 kit.py lab | test")
+    assert "\n  lab    set up .venv" in out and "\n  test   set up .venv" in out
+
+
+def test_help_runs_as_a_script():
+    done = subprocess.run([sys.executable, str(Path(kit.__file__)), "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "JupyterLab" in done.stdout and done.stderr == ""

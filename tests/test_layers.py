@@ -74,16 +74,54 @@ def test_floor_mode_pool_crops_the_unused_rows(rng):
         MaxPool(F=3, S=2).setup((2, 8, 8))
 
 
-def test_floor_mode_conv_drops_the_last_input_row(rng):
-    layer = built(Conv(K=2, F=3, S=2, P=1, mode="floor"), (1, 6, 6))
-    assert layer.out_shape == (2, 3, 3)
-    x = rng.standard_normal((2, 1, 6, 6))
+def test_floor_mode_conv_leaves_the_bottom_padding_unread_as_pytorch():
+    # The convolution arithmetic guide's 6x6 input, F=3, S=2, P=1: the last row and
+    # column of the PADDED input go unread; every input row and column is read.
+    layer = built(Conv(K=1, F=3, S=2, P=1, mode="floor"), (1, 6, 6))
+    layer.params["w"][...] = 1.0
+    x = np.ones((1, 1, 6, 6))
     out = layer.forward(x)
-    expected, _ = ops.conv_forward(np.ascontiguousarray(x[:, :, :5, :5]), layer.params["w"],
-                                   layer.params["b"], 2, 1)
-    np.testing.assert_allclose(out, expected)
+    np.testing.assert_array_equal(out[0, 0], [[4, 6, 6], [6, 9, 9], [6, 9, 9]])
     dx = layer.backward(np.ones_like(out))
-    assert np.all(dx[:, :, 5, :] == 0) and np.all(dx[:, :, :, 5] == 0)
+    np.testing.assert_array_equal(dx[0, 0, :, 5], [1, 2, 1, 2, 1, 1])
+    np.testing.assert_array_equal(dx[0, 0, 5, :], [1, 2, 1, 2, 1, 1])
+
+
+def test_floor_mode_conv_with_more_unused_rows_than_padding_cuts_input_rows(rng):
+    layer = built(Conv(K=2, F=2, S=4, P=1, mode="floor"), (1, 7, 5))   # 3 rows unused, 1 col
+    x = rng.standard_normal((1, 1, 7, 5))
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))[:, :, :-3, :-1]
+    expected, cache = ops.conv_forward(np.ascontiguousarray(padded), layer.params["w"],
+                                       layer.params["b"], 4, 0)
+    np.testing.assert_allclose(layer.forward(x), expected)
+    dout = rng.standard_normal(expected.shape)
+    dpadded = ops.conv_backward(dout, cache)[0]
+    dx = layer.backward(dout)
+    np.testing.assert_allclose(dx[:, :, :5, :], dpadded[:, :, 1:, 1:])
+    assert np.all(dx[:, :, 5:, :] == 0)
+
+
+FLOOR_CASES = [((2, 3, 6, 6), 4, 3, 2, 1, 1), ((1, 2, 9, 7), 3, 3, 2, 2, 1),
+               ((2, 1, 8, 11), 2, 3, 3, 1, 2), ((1, 2, 10, 9), 3, 2, 4, 1, 1),
+               ((1, 1, 5, 6), 2, 1, 3, 0, 1)]
+
+
+@pytest.mark.parametrize("x_shape, K, F, S, P, D", FLOOR_CASES)
+def test_floor_mode_conv_equals_pytorch(x_shape, K, F, S, P, D, rng):
+    torch = pytest.importorskip("torch")
+    layer = built(Conv(K=K, F=F, S=S, P=P, dilation=D, mode="floor"), x_shape[1:])
+    x = rng.standard_normal(x_shape)
+    out = layer.forward(x)
+    dout = rng.standard_normal(out.shape)
+    dx = layer.backward(dout)
+    tx = torch.tensor(x, requires_grad=True)
+    tw = torch.tensor(np.array(layer.params["w"]), requires_grad=True)
+    tout = torch.nn.functional.conv2d(tx, tw, torch.tensor(np.array(layer.params["b"])),
+                                      stride=S, padding=P, dilation=D)
+    tout.backward(torch.tensor(dout))
+    np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dx, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["w"], tw.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_locally_connected_params_grow_with_the_output():

@@ -1,6 +1,7 @@
 """Net: building from the notes' patterns, errors with carets, named parameters, modes,
 checkpoints, and the CS231n sanity checks."""
 import math
+import time
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
-from convkit.errors import ShapeError
+from convkit.errors import SettingsError, ShapeError
 from convkit.layers import FC, Conv, Dropout, Flatten, ReLU, SVMLoss
 from convkit.net import Net
 from convkit.pattern import PatternError, parse
@@ -265,11 +266,15 @@ def test_inputs_are_checked_against_the_input_shape(rng):
         net.predict(np.zeros((0, 3, 8, 8)))
 
 
-def test_a_channels_last_input_shape_is_refused():
-    with pytest.raises(ShapeError, match=r"\(32, 32, 3\) looks like \(H, W, C\); use "
-                                         r"input_shape=\(3, 32, 32\)"):
-        Net.from_pattern("INPUT -> CONV -> FC", input_shape=(32, 32, 3))
-    assert Net.from_pattern("INPUT -> FC", input_shape=(1, 28, 28)).input_shape == (1, 28, 28)
+def test_a_channels_last_input_shape_is_a_hint_not_a_refusal(rng):
+    hint = r"\(32, 32, 3\) looks like \(H, W, C\): if so, use input_shape=\(3, 32, 32\)"
+    net = Net.from_pattern("INPUT -> CONV -> FC", input_shape=(32, 32, 3))
+    with pytest.raises(ShapeError, match=hint):
+        net.forward(rng.standard_normal((2, 3, 32, 32)).astype(np.float32))
+    with pytest.raises(ShapeError, match=r"(?s)\(3 - 2\)/2 \+ 1 = 1.5.*" + hint):
+        Net.from_pattern("INPUT -> CONV -> POOL -> FC", input_shape=(32, 32, 3))
+    for shape in ((16, 8, 4), (8, 64, 3), (1, 28, 28)):
+        assert Net.from_pattern("INPUT -> CONV -> FC", input_shape=shape).input_shape == shape
 
 
 def test_nets_from_layer_objects():
@@ -285,8 +290,8 @@ def test_nets_from_layer_objects():
     (lambda: [Conv(0), FC(10)], ShapeError, ["layer 1 (CONV K=0", "K (the number of filters) must be an int >= 1"]),
     (lambda: [Conv("8"), FC(10)], TypeError, ["layer 1", "K (the number of filters) must be an int, got '8'"]),
     (lambda: [Flatten(), FC(0)], ShapeError, ["layer 2 (FC K=0)", "must be an int >= 1, got 0"]),
-    (lambda: [Flatten(), Dropout(p=0), FC(10)], ShapeError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
-    (lambda: [Flatten(), Dropout(p=1.5), FC(10)], ShapeError, ["layer 2 (DROPOUT", "got 1.5"]),
+    (lambda: [Flatten(), Dropout(p=0), FC(10)], SettingsError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
+    (lambda: [Flatten(), Dropout(p=1.5), FC(10)], SettingsError, ["layer 2 (DROPOUT", "got 1.5"]),
 ])
 def test_bad_layer_settings_are_refused_when_the_net_is_built(layers, error, words):
     with pytest.raises(error) as caught:
@@ -299,3 +304,62 @@ def test_a_negative_size_in_a_pattern_says_sizes_are_whole_numbers():
     with pytest.raises(PatternError, match=r"unexpected character '-'; sizes are whole numbers") as caught:
         Net.from_pattern("INPUT -> CONV(K=-1) -> FC")
     assert str(caught.value).splitlines()[-1] == " " * 20 + "^"
+
+
+@pytest.mark.parametrize("pattern, column, message", [
+    ("INPUT -> CONV(K=3,) -> FC", 17, "a ',' must be followed by an argument of CONV: remove "
+                                      "the ',' before ')'"),
+    ("INPUT -> [] -> FC", 9, "empty brackets: a group holds at least one layer"),
+    ("INPUT -> [RELU]*10000000 -> FC", 16, "10000000 repeats of 1 layer make more than 1000 "
+                                           "layers, the limit of a pattern"),
+    ("INPUT -> [RELU]*" + "9" * 5000 + " -> FC", 16, "99999999999999999... repeats"),
+    ("INPUT -> " + "[" * 30 + "RELU" + "]*2" * 30 + " -> FC", 9 + 30 + 4 + 3 * 9 + 2,
+     "2 repeats of 512 layers make more than 1000"),
+    ("INPUT -> " + "[" * 1000 + "RELU" + "]" * 1000 + " -> FC", 41,
+     "brackets nested more than 32 deep"),
+    ("INPUT -> CONV(S=100000000) -> FC", 16, "CONV argument S must be an int >= 1 (sizes in a "
+                                             "pattern go up to 65536), got '100000000'"),
+    ("INPUT -> FC(" + "9" * 5000 + ")", 12, "got '99999999999999999...'"),
+    ("INPUT -> BN(eps=1e999) -> FC", 16, "eps must be a number > 0, got '1e999'"),
+    ("INPUT -> " + " -> ".join(["RELU"] * 1001) + " -> FC", 9 + 8 * 1000,
+     "the pattern has more than 1000 layers, the limit"),
+])
+def test_patterns_beyond_the_limits_or_misformed_are_refused_at_once(pattern, column, message):
+    start = time.perf_counter()
+    with pytest.raises(PatternError) as info:
+        Net.from_pattern(pattern)
+    assert time.perf_counter() - start < 1
+    assert message in str(info.value)
+    assert info.value.position == column
+
+
+def test_a_number_may_start_with_its_decimal_point():
+    net = Net.from_pattern("INPUT -> FLATTEN -> DROPOUT(.5) -> FC")
+    assert net.layers[1].p == 0.5
+    with pytest.raises(PatternError, match="CONV argument K must be an int >= 1"):
+        Net.from_pattern("INPUT -> CONV(K=.5) -> FC")
+
+
+@pytest.mark.parametrize("input_shape, error, words", [
+    ((3, 32.7, 32), ShapeError, "input_shape[1] must be an int, got 32.7 (float)"),
+    ((3, 32.0, 32), ShapeError, "input_shape[1] must be an int, got 32.0 (float); write 32"),
+    ("332", TypeError, "input_shape must be a tuple (C, H, W) or (D,), got '332'"),
+    ((3, True, 32), ShapeError, "input_shape[1] must be an int, got True (bool)"),
+    ((3, 0, 32), ShapeError, "input_shape[1] must be an int >= 1, got 0"),
+    ((3, 32), ShapeError, "input_shape must be (C, H, W) or (D,), got (3, 32)"),
+])
+def test_input_shapes_are_refused_not_truncated(input_shape, error, words):
+    with pytest.raises(error) as caught:
+        Net.from_pattern("INPUT -> FC", input_shape=input_shape)
+    assert words in str(caught.value)
+    if not isinstance(input_shape, str):
+        with pytest.raises(error):
+            Net.from_pattern("INPUT -> FC", input_shape=(3, 8, 8)).summary(input_shape)
+
+
+def test_complex_inputs_are_refused_not_cast():
+    net = Net.from_pattern("INPUT -> FC", input_shape=(2, 2, 2))
+    X = np.zeros((1, 2, 2, 2), dtype=np.complex64)
+    for run in (net.forward, net.predict):
+        with pytest.raises(TypeError, match="X must hold real numbers, got dtype complex64"):
+            run(X)

@@ -6,7 +6,7 @@ import pytest
 
 from convkit import checks, ops
 from convkit.backends import use_backend
-from convkit.errors import ShapeError
+from convkit.errors import SettingsError, ShapeError
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +103,7 @@ BAD_INPUTS = {
                     ["NumPy array", "list"]),
     "scores rank": (lambda: ops.softmax_loss(z(5), y5), ShapeError,
                     ["expected scores of shape (N, C), got (5,)"]),
-    "svm delta nan": (lambda: ops.svm_loss(z(5, 10), y5, delta=float("nan")), ShapeError,
+    "svm delta nan": (lambda: ops.svm_loss(z(5, 10), y5, delta=float("nan")), SettingsError,
                       ["delta must be finite, got nan"]),
     "batchnorm gamma": (lambda: ops.batchnorm_forward(z(2, 3, 4, 4), z(4), z(3), z(3), z(3)),
                         ShapeError, ["expected gamma of shape (C,) = (3,) for x (2, 3, 4, 4), got (4,)"]),
@@ -116,26 +116,26 @@ BAD_INPUTS = {
         lambda: ops.batchnorm_forward(z(6, 5), z(5), z(5), z(5, dtype=np.float32), z(5)),
         TypeError, ["x is float64 but running_mean is float32"]),
     "batchnorm eps": (lambda: ops.batchnorm_forward(z(6, 5), z(5), z(5), z(5), z(5), eps=0.0),
-                      ShapeError, ["eps must be > 0, got 0.0"]),
+                      SettingsError, ["eps must be > 0, got 0.0"]),
     "batchnorm momentum inf": (
         lambda: ops.batchnorm_forward(z(6, 5), z(5), z(5), z(5), z(5), momentum=float("inf")),
-        ShapeError, ["momentum must be finite, got inf"]),
-    "dropout p 0": (lambda: ops.dropout_forward(z(2, 3), 0), ShapeError,
+        SettingsError, ["momentum must be finite, got inf"]),
+    "dropout p 0": (lambda: ops.dropout_forward(z(2, 3), 0), SettingsError,
                     ["probability of keeping", "(0, 1]", "got 0"]),
-    "dropout p 1.5": (lambda: ops.dropout_forward(z(2, 3), 1.5), ShapeError, ["(0, 1]", "got 1.5"]),
+    "dropout p 1.5": (lambda: ops.dropout_forward(z(2, 3), 1.5), SettingsError, ["(0, 1]", "got 1.5"]),
     "dropout p string": (lambda: ops.dropout_forward(z(2, 3), "0.5"), TypeError,
                          ["must be a number, got '0.5'"]),
     "sgd shapes": (lambda: ops.sgd_update(z(3, 4), z(4, 3), 0.1), ShapeError,
                    ["dw has shape (4, 3) but w has shape (3, 4)"]),
-    "sgd lr negative": (lambda: ops.sgd_update(z(3), z(3), -0.1), ShapeError,
+    "sgd lr negative": (lambda: ops.sgd_update(z(3), z(3), -0.1), SettingsError,
                         ["lr must be >= 0, got -0.1"]),
-    "sgd lr nan": (lambda: ops.sgd_update(z(3), z(3), float("nan")), ShapeError,
+    "sgd lr nan": (lambda: ops.sgd_update(z(3), z(3), float("nan")), SettingsError,
                    ["lr must be finite, got nan"]),
     "momentum v shape": (lambda: ops.momentum_update(z(3), z(3), z(1), 0.1), ShapeError,
                          ["v has shape (1,) but w has shape (3,)"]),
     "adagrad cache shape": (lambda: ops.adagrad_update(z(3), z(3), z(3, 1), 0.1), ShapeError,
                             ["cache has shape (3, 1) but w has shape (3,)"]),
-    "rmsprop decay": (lambda: ops.rmsprop_update(z(3), z(3), z(3), 0.1, decay=1.0), ShapeError,
+    "rmsprop decay": (lambda: ops.rmsprop_update(z(3), z(3), z(3), 0.1, decay=1.0), SettingsError,
                       ["decay must be in [0, 1)", "got 1.0"]),
     "adam mixed dtypes": (
         lambda: ops.adam_update(z(3), z(3), z(3), z(3, dtype=np.float32), 1, 0.1), TypeError,

@@ -1,4 +1,5 @@
 """Trainer: the stages of one step, epochs, evaluation, determinism, learning, checkpoints."""
+import importlib
 import math
 import warnings
 
@@ -9,11 +10,14 @@ from convkit import ops
 from convkit.backends import use_backend
 from convkit.checkpoint import CheckpointError
 from convkit.data import prepare, synthetic_cifar
-from convkit.errors import ShapeError
+from convkit.errors import SettingsError, ShapeError, TrainingError
 from convkit.net import Net
 from convkit.optim import SGD, Adam, Momentum
+from convkit import notebook
 from convkit import trainer as trainer_module
 from convkit.trainer import Trainer
+
+prepare_module = importlib.import_module("convkit.data.prepare")
 
 FAST = "INPUT -> CONV(K=8, F=4, S=4, P=0) -> RELU -> FC"
 
@@ -147,7 +151,7 @@ def test_the_widget_bar_turns_green_or_red(data, monkeypatch):
             super().__init__(*args)
             bars.append(self)
 
-    monkeypatch.setattr(trainer_module, "_in_notebook", lambda: True)
+    monkeypatch.setattr(notebook, "in_notebook", lambda: True)
     monkeypatch.setattr(trainer_module, "Progress", Recorded)
     monkeypatch.setattr("IPython.display.display", lambda *widgets: None)
     trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, train_samples=10)
@@ -166,12 +170,12 @@ def test_run_and_batch_size_are_validated(data):
         trainer.run()
     with pytest.raises(ValueError, match="either steps or epochs, not both"):
         trainer.run(steps=1, epochs=1)
-    with pytest.raises(TypeError, match=r"epochs must be a whole number >= 1, got 0.5; for part "
+    with pytest.raises(TypeError, match=r"epochs must be an int, got 0.5 \(float\); for part "
                                         r"of an epoch give steps \(an epoch is 16 steps\)"):
         trainer.run(epochs=0.5)
-    with pytest.raises(ValueError, match="epochs must be >= 1, got -1"):
+    with pytest.raises(SettingsError, match="epochs must be an int >= 1, got -1"):
         trainer.run(epochs=-1)
-    with pytest.raises(ValueError, match="steps must be >= 1, got -3"):
+    with pytest.raises(SettingsError, match="steps must be an int >= 1, got -3"):
         trainer.run(steps=-3)
     assert trainer.step_count == 0
     for size, error in ((0, ValueError), (-2, ValueError), (2.5, TypeError)):
@@ -286,3 +290,96 @@ def test_update_ratio_is_about_1e3_for_a_sensible_learning_rate(data):
     ratio = trainer.step().update_ratios["conv1.w"]
     assert 1e-4 < ratio < 1e-2
     assert math.isfinite(ratio)
+
+
+class Interrupt:
+    """Wraps a function: its call number `at` (from 1) raises KeyboardInterrupt."""
+
+    def __init__(self, function, at):
+        self.function, self.at, self.calls = function, at, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls == self.at:
+            raise KeyboardInterrupt
+        return self.function(*args, **kwargs)
+
+
+def interruptible_trainer(data):
+    net = Net.from_pattern("INPUT -> CONV(K=4, F=4, S=4, P=0) -> BN -> RELU -> DROPOUT(0.7) "
+                           "-> FC", seed=0)
+    return Trainer(net, data, optimizer=Momentum(lr=0.01), batch_size=100, augment=True,
+                   seed=0, train_samples=20)
+
+
+def everything(trainer):
+    """What a step changes: arrays by name, counters, generator state and history."""
+    arrays = {name: np.array(a) for name, a in {**trainer.net.params,
+                                                  **trainer.net.buffers}.items()}
+    arrays.update((f"{p}.{k}", np.array(a)) for p, state in trainer.optimizer.state.items()
+                  for k, a in state.items())
+    counters = (trainer.step_count, trainer.epoch, trainer.position, trainer.optimizer.t,
+                trainer.rng.bit_generator.state, list(trainer.history.loss),
+                list(trainer.history.lr), trainer.order.tolist())
+    return arrays, counters
+
+
+# (where, at): the interrupt comes at that function's call number `at`, in the third step.
+INTERRUPTS = {
+    "drawing the batch": (lambda t: (t.data, "batch"), 3),
+    "augmenting": (lambda t: (prepare_module, "random_flip"), 3),
+    "preprocessing": (lambda t: (t.data, "preprocess"), 3),
+    "forward": (lambda t: (t.net.layers[3], "forward"), 3),
+    "loss": (lambda t: (t.net, "loss_layer"), 3),
+    "backward": (lambda t: (t.net.layers[0], "backward"), 3),
+    "first update": (lambda t: (ops, "momentum_update"), 2 * 6 + 1),
+    "middle of the update": (lambda t: (ops, "momentum_update"), 2 * 6 + 4),
+    "last update": (lambda t: (ops, "momentum_update"), 3 * 6),
+    "after the update": (lambda t: (trainer_module, "Stage"), 3),
+}
+
+
+@pytest.mark.parametrize("where", INTERRUPTS)
+def test_an_interrupted_step_changes_nothing_and_the_run_resumes_exactly(data, monkeypatch,
+                                                                         where):
+    whole = interruptible_trainer(data)
+    whole.run(steps=5, progress=False)
+    trainer = interruptible_trainer(data)
+    target, at = INTERRUPTS[where]
+    owner, name = target(trainer)
+    monkeypatch.setattr(owner, name, Interrupt(getattr(owner, name), at))
+    with pytest.raises(KeyboardInterrupt):
+        trainer.run(steps=5, progress=False)
+    assert trainer.step_count == 2
+    stopped = everything(trainer)
+    monkeypatch.undo()
+    assert len(trainer.history.loss) == 2 and trainer.optimizer.t == 2
+    assert trainer.position == 200 and trainer.epoch == 0
+    trainer.run(steps=3, progress=False)
+    arrays, counters = everything(trainer)
+    expected_arrays, expected_counters = everything(whole)
+    assert counters == expected_counters
+    for key, a in expected_arrays.items():
+        np.testing.assert_array_equal(arrays[key], a, err_msg=key)
+    assert stopped[1][0] == 2
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning", "ignore:invalid:RuntimeWarning")
+def test_training_that_diverges_stops_with_one_clear_message(data, capsys):
+    trainer = Trainer(Net.from_pattern(FAST, seed=0), data, optimizer=SGD(lr=1e4),
+                      batch_size=50, seed=0, train_samples=20)
+    with pytest.raises(TrainingError) as caught:
+        trainer.run(steps=30)
+    message = str(caught.value)
+    assert "training diverged: the loss of step" in message
+    assert "learning rate too high (lr=10000 here" in message and "weight_scale=He" in message
+    assert "stopped after step" in capsys.readouterr().out
+    n = trainer.step_count
+    assert 0 < n < 30 and len(trainer.history.loss) == n == trainer.optimizer.t
+    assert all(math.isfinite(loss) for loss in trainer.history.loss)
+    assert all(np.all(np.isfinite(w)) for w in trainer.net.params.values())
+    trainer.evaluate("val")
+    trainer.net = Net.from_pattern(FAST, seed=0)
+    trainer.optimizer.base_lr = 1e-3
+    trainer.run(steps=2, progress=False)
+    assert trainer.step_count == n + 2

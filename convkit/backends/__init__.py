@@ -88,8 +88,8 @@ def get_backend():
 
 
 def set_backend(name):
-    """Use backend ``name`` ("numpy", "cpu", "cuda" or "auto") from now on."""
-    name = _resolve(name)
+    """Use backend ``name`` ("numpy", "cpu", "cuda" or "auto", in any case) from now on."""
+    name = _resolve(name.lower() if isinstance(name, str) else name)
     _load(name)
     _state["name"] = name
 

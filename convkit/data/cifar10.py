@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from ..values import number
 from .dataset import Dataset
 from .download import download_file, md5sum
 
@@ -46,11 +47,13 @@ def load_cifar10(root=None, download=True, timeout=30.0):
     """Load CIFAR-10 from root (see the module docstring for where it looks).
 
     download: fetch the official archive (170 MB) when neither the folder nor
-    the archive is in root; timeout: seconds the download waits for the server.
+    the archive is in root; timeout: seconds the download waits for the server
+    (a download that gets less than 64 KB in that time fails as stalled).
     Returns a Dataset: X_train (50000, 32, 32, 3) uint8, y_train (50000,) int64,
     X_test (10000, 32, 32, 3), y_test (10000,), class_names, source.
     Raises DatasetError when the data is missing, truncated or corrupt.
     """
+    timeout = number("timeout (seconds the download waits)", timeout, 0, low_open=True)
     root = (default_root() if root is None else Path(root).expanduser()).absolute()
     folder, archive = root / FOLDER, root / ARCHIVE
     if folder.is_dir():
@@ -94,6 +97,9 @@ def read_folder(folder):
         except FileNotFoundError:
             raise DatasetError(
                 f"{path} is missing: {folder} should hold {', '.join(FILES)}. {fix}") from None
+        except OSError as e:
+            raise DatasetError(f"{path} cannot be read ({e.strerror}): it should be a file, "
+                               f"one of {', '.join(FILES)}. {fix}") from None
     return assemble(files, lambda name: folder / name, fix, source=str(folder))
 
 
@@ -130,11 +136,29 @@ def read_archive(path):
     return assemble(files, lambda name: f"{path}: {FOLDER}/{name}", fix, source=str(path))
 
 
+MAX_ARRAY_BYTES = 1 << 28  # 256 MB: a CIFAR-10 batch's array is 30 MB
+
+
+class Refused(pickle.UnpicklingError):
+    """A pickle that asks for something a CIFAR-10 batch does not hold."""
+
+
+class BoundedArray(np.ndarray):
+    """numpy.ndarray as the unpickler sees it: no array above MAX_ARRAY_BYTES can be made."""
+
+    def __new__(cls, shape, dtype=float, *args, **kwargs):
+        size = np.prod(shape, dtype=object) * np.dtype(dtype).itemsize
+        if size > MAX_ARRAY_BYTES:
+            raise Refused(f"it asks for an array of {size} bytes")
+        return np.ndarray(shape, dtype, *args, **kwargs)
+
+
 class SafeUnpickler(pickle.Unpickler):
     """Unpickles dicts, lists, strings, numbers and numpy arrays, nothing else.
 
     A pickle may name any function to call; a CIFAR-10 batch needs only
-    numpy's array rebuilders and, in Python 3 pickles of protocol 2, _codecs.encode.
+    numpy's array rebuilders and, in Python 3 pickles of protocol 2,
+    _codecs.encode. Arrays larger than MAX_ARRAY_BYTES are refused.
     """
 
     ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
@@ -143,7 +167,9 @@ class SafeUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(f"it asks for {module}.{name}, not part of a CIFAR-10 batch")
+            raise Refused(f"it asks for {module}.{name}, not part of a CIFAR-10 batch")
+        if (module, name) == ("numpy", "ndarray"):
+            return BoundedArray
         return super().find_class(module, name)
 
 
@@ -151,6 +177,11 @@ def unpickle(f, where, fix):
     """Read one pickled dict from the open file f; keys as str."""
     try:
         content = SafeUnpickler(f, encoding="bytes").load()
+    except Refused as e:
+        raise DatasetError(
+            f"{where} was refused as unsafe: {e}. A CIFAR-10 batch holds only dicts, lists, "
+            f"strings, numbers and arrays, so this file is not one (or was tampered with); "
+            f"it was not run. {fix}") from None
     except Exception as e:
         raise DatasetError(
             f"{where} is not a readable pickle ({type(e).__name__}: {e}): "
@@ -192,10 +223,26 @@ def images_and_labels(batch, where, fix, num_classes):
             and data.ndim == 2 and data.shape[1] == 3 * 32 * 32):
         got = f"{data.dtype} {data.shape}" if isinstance(data, np.ndarray) else type(data).__name__
         raise DatasetError(f"{where}: 'data' should be a uint8 array (n, 3072), got {got}. {fix}")
+    labels = batch["labels"]
+    if isinstance(labels, np.ndarray):
+        ints = labels.ndim == 1 and labels.dtype.kind in "iu"
+    else:
+        ints = isinstance(labels, list) and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+            for v in labels)
+    if not ints:
+        if isinstance(labels, np.ndarray):
+            got = f"an array of {labels.dtype} {labels.shape}"
+        elif isinstance(labels, list):
+            got = f"a list of {', '.join(sorted({type(v).__name__ for v in labels}))}"
+        else:
+            got = f"a {type(labels).__name__}"
+        raise DatasetError(f"{where}: 'labels' should be a list of ints, got {got}. {fix}")
     try:
-        labels = np.asarray(batch["labels"], dtype=np.int64)
-    except (TypeError, ValueError) as e:
-        raise DatasetError(f"{where}: 'labels' is not a list of ints ({e}). {fix}") from e
+        labels = np.asarray(labels, dtype=np.int64)
+    except OverflowError as e:
+        raise DatasetError(f"{where}: 'labels' holds ints too large for class numbers ({e}). "
+                           f"{fix}") from None
     if labels.shape != (len(data),):
         raise DatasetError(
             f"{where}: {len(data)} images but 'labels' has shape {labels.shape}. {fix}")

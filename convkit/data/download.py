@@ -10,13 +10,16 @@ import hashlib
 import os
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from ..errors import DatasetError
+from ..notebook import in_notebook
 
 CHUNK = 1 << 20
+STALL_BYTES = 1 << 16  # a download that gets fewer bytes than this in `timeout` seconds stalled
 
 
 def md5sum(path):
@@ -31,8 +34,10 @@ def md5sum(path):
 def download_file(url, path, md5, timeout=30.0):
     """Download url to path and check its MD5 (hex string).
 
-    timeout: seconds to wait for the connection and for each read; a server
-    that stalls longer fails the download instead of hanging.
+    timeout: seconds to wait for the connection and for each read; the
+    download also fails as stalled when fewer than STALL_BYTES (64 KB) arrive
+    in any span of timeout seconds (a server that trickles a byte now and
+    then), instead of hanging.
     Shows a progress bar (a widget in a notebook, text on stderr elsewhere).
     Raises DatasetError saying what failed; path is then left untouched.
     """
@@ -67,11 +72,18 @@ def _copy(url, out, timeout, name):
         with urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or 0)
             bar = progress_bar(name, total)
+            read = getattr(response, "read1", response.read)   # what has come, not CHUNK
+            span_start, span_bytes = time.monotonic(), 0
             try:
-                for chunk in iter(lambda: response.read(CHUNK), b""):
+                for chunk in iter(lambda: read(CHUNK), b""):
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
+                    span_bytes += len(chunk)
+                    if time.monotonic() - span_start >= timeout:
+                        if span_bytes < STALL_BYTES:
+                            raise DatasetError(_trickled(url, span_bytes, timeout))
+                        span_start, span_bytes = time.monotonic(), 0
             finally:
                 bar.close()
     except urllib.error.HTTPError as e:
@@ -88,25 +100,23 @@ def _copy(url, out, timeout, name):
     return digest.hexdigest()
 
 
+def _trickled(url, received, timeout):
+    return (f"downloading {url} failed: the download stalled, only {received} bytes came in "
+            f"{timeout} s (at least {STALL_BYTES} bytes every timeout={timeout} s are needed)")
+
+
 def _stalled(url, timeout):
     return f"downloading {url} failed: no answer from the server for {timeout} s (timeout)"
 
 
 def progress_bar(name, total):
     """A widget bar in a Jupyter notebook when ipywidgets is there, else a text bar."""
-    if _in_notebook():
+    if in_notebook():
         try:
             return WidgetBar(name, total)
         except ImportError:
             pass
     return TextBar(name, total)
-
-
-def _in_notebook():
-    if "ipykernel" not in sys.modules:
-        return False
-    from IPython import get_ipython
-    return type(get_ipython()).__name__ == "ZMQInteractiveShell"
 
 
 class TextBar:

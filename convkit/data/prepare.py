@@ -12,6 +12,8 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import SettingsError, ShapeError
+from ..values import float_dtype, integer
 from .augment import random_crop, random_flip
 
 SPLITS = ("train", "val", "test")
@@ -28,7 +30,28 @@ def channel_stats(images):
     total = np.einsum("pc->c", x, dtype=np.uint64)
     squares = np.einsum("pc,pc->c", x, x, dtype=np.uint64)
     mean = total / len(x)
-    return mean, np.sqrt(squares / len(x) - mean ** 2)
+    return mean, np.sqrt(np.maximum(squares / len(x) - mean ** 2, 0.0))
+
+
+def check_images(name, images):
+    """images must be raw uint8 images (N, H, W, C); else ShapeError or TypeError
+    saying what they look like."""
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of uint8 images (N, H, W, C), got "
+                        f"{type(images).__name__}")
+    shape = images.shape
+    if images.ndim != 4:
+        raise ShapeError(f"{name} must be images (N, H, W, C), got shape {shape}")
+    if shape[1] in (1, 3, 4) and shape[3] not in (1, 3, 4):
+        raise ShapeError(f"{name} has shape {shape}, which looks like NCHW (N, C, H, W); "
+                         f"prepare takes raw images (N, H, W, C), channels last: "
+                         f"{name}.transpose(0, 2, 3, 1)")
+    if images.dtype != np.uint8:
+        scale = ""
+        if images.dtype.kind == "f" and images.size and float(np.nanmax(images)) <= 1.0:
+            scale = "; they look like floats in [0, 1]: (255 * x).round().astype(np.uint8)"
+        raise TypeError(f"{name} must hold raw uint8 pixels (0-255), got dtype "
+                        f"{images.dtype}{scale}")
 
 
 def prepare(data, num_val=1000, dtype=np.float32, normalize=True):
@@ -49,14 +72,12 @@ class Prepared:
     """
 
     def __init__(self, data, num_val=1000, dtype=np.float32, normalize=True):
-        if not 0 <= num_val < len(data.X_train):
-            raise ValueError(
-                f"num_val must be in 0..{len(data.X_train) - 1} (the dataset has "
-                f"{len(data.X_train)} training images), got {num_val}")
+        for name in ("X_train", "X_test"):
+            check_images(name, getattr(data, name))
+        num_val = integer("num_val", num_val, 0, len(data.X_train) - 1,
+                          hint=f" (the dataset has {len(data.X_train)} training images)")
         n = len(data.X_train) - num_val
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = float_dtype(dtype, SettingsError)
         self.normalize = normalize
         self.raw_train, self.y_train = data.X_train[:n], data.y_train[:n]
         self.raw_val, self.y_val = data.X_train[n:], data.y_train[n:]
@@ -72,11 +93,14 @@ class Prepared:
                 f"normalize={self.normalize})")
 
     def preprocess(self, images):
-        """uint8 images (N, H, W, C) -> float (N, C, H, W), normalised per channel."""
+        """uint8 images (N, H, W, C) -> float (N, C, H, W), normalised per channel.
+
+        A constant channel (std 0) is only centred, not divided by 0.
+        """
         x = images.astype(self.dtype)
         if self.normalize:
             x -= self.mean.astype(self.dtype)
-            x /= self.std.astype(self.dtype)
+            x /= np.where(self.std > 0, self.std, 1.0).astype(self.dtype)
         return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
 
     @cached_property
@@ -94,7 +118,8 @@ class Prepared:
     def split(self, name):
         """Raw images and labels of the split 'train', 'val' or 'test'."""
         if name not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {name!r}")
+            raise SettingsError(f"split must be one of {', '.join(map(repr, SPLITS))}, "
+                                f"got {name!r}")
         return getattr(self, f"raw_{name}"), getattr(self, f"y_{name}")
 
     def batches(self, split="train", batch_size=64, shuffle=True, augment=False, rng=None):
@@ -107,14 +132,20 @@ class Prepared:
         RandomCrop(32, padding=4), RandomHorizontalFlip(), ToTensor(), Normalize().
         rng: a seed or np.random.Generator; the same seed gives the same batches.
         """
-        images, labels = self.split(split)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        labels = self.split(split)[1]
+        batch_size = integer("batch_size", batch_size, 1)
         rng = np.random.default_rng(rng)
         order = rng.permutation(len(labels)) if shuffle else np.arange(len(labels))
         for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
-            x = images[index]
-            if augment:
-                x = random_flip(random_crop(x, 4, rng), rng)
-            yield self.preprocess(x), labels[index]
+            _, X, y = self.batch(split, order[start:start + batch_size], augment, rng)
+            yield X, y
+
+    def batch(self, split, indices, augment=False, rng=None):
+        """The rows indices of a split as (images, X, y): the raw images (B, H, W, C),
+        augmented when augment (see batches()), X (B, C, H, W) float and y (B,)."""
+        images, labels = self.split(split)
+        images = images[indices]
+        if augment:
+            rng = np.random.default_rng(rng)
+            images = random_flip(random_crop(images, 4, rng), rng)
+        return images, self.preprocess(images), labels[indices]

@@ -1,10 +1,12 @@
 """Convolutional layer: K filters of size F x F x C slide over the input volume."""
 import math
 
-from .. import checks, ops
+from .. import ops
+from ..errors import ShapeError
 from ..shapes import conv_output_size, conv_params
+from ..values import MAX_SIZE, integer
 from .base import Layer
-from .floor import crop, uncrop, unused
+from .floor import pad_and_crop, unpad, unused
 from .init import constant, init_weights
 from .volume import image_volume
 
@@ -13,8 +15,9 @@ class Conv(Layer):
     """CONV: K filters, F x F, stride S, zero padding P, dilation D (as a keyword).
 
     P defaults to dilation*(F-1)/2, which keeps W and H when S=1 (the notes'
-    rule for F = 3, 5, 7). mode="floor" drops input rows that do not fit
-    (see layers.floor). Input (N, C, H, W), output (N, K, Ho, Wo).
+    rule for F = 3, 5, 7). mode="floor" leaves unread the last rows and
+    columns of the padded input that do not fit, as PyTorch does (see
+    layers.floor). Input (N, C, H, W), output (N, K, Ho, Wo).
     Parameters: w (K, C, F, F), b (K,).
     """
 
@@ -26,7 +29,7 @@ class Conv(Layer):
         self.P = dilation * (F - 1) // 2 if P is None else P
 
     def output_shape(self, in_shape):
-        checks.integer("K (the number of filters)", self.K, 1)
+        integer("K (the number of filters)", self.K, 1, MAX_SIZE, error=ShapeError)
         C, H, W = image_volume(self.kind, in_shape)
         size = self.size()
         return (self.K, conv_output_size(H, **size), conv_output_size(W, **size))
@@ -48,24 +51,28 @@ class Conv(Layer):
         self.params = {"w": init_weights(rng, shapes["w"], fan_in, dtype, weight_scale),
                        "b": constant(shapes["b"], 0.0, dtype)}
 
-    def op_forward(self, x):
-        """The op on the input rows that fit: (out, cache)."""
-        return ops.conv_forward(x, self.params["w"], self.params["b"], self.S, self.P, self.dilation)
+    def op_forward(self, x, pad):
+        """The op on x with zero padding pad: (out, cache)."""
+        return ops.conv_forward(x, self.params["w"], self.params["b"], self.S, pad, self.dilation)
 
     def op_backward(self, dout, cache):
         """The op's backward: (dx, dw, db)."""
         return ops.conv_backward(dout, cache)
 
     def forward(self, x, train=False, seed=None):
-        out, cache = self.op_forward(crop(x, *unused(x.shape[1:], **self.size())))
-        self.cache = (cache, tuple(x.shape))
+        rows, cols = unused(x.shape[1:], **self.size())
+        if rows or cols:
+            out, cache = self.op_forward(pad_and_crop(x, self.P, rows, cols), 0)
+        else:
+            out, cache = self.op_forward(x, self.P)
+        self.cache = (cache, tuple(x.shape), bool(rows or cols))
         return out
 
     def backward(self, dout):
-        cache, x_shape = self.cache
+        cache, x_shape, padded_here = self.cache
         dx, dw, db = self.op_backward(dout, cache)
         self.grads = {"w": dw, "b": db}
-        return uncrop(dx, x_shape)
+        return unpad(dx, self.P, x_shape) if padded_here else dx
 
     def describe(self):
         text = f"{self.kind} K={self.K} F={self.F} S={self.S} P={self.P}"

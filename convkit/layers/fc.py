@@ -1,8 +1,10 @@
 """Fully-connected (affine) layer."""
 import math
 
-from .. import checks, ops
+from .. import ops
+from ..errors import ShapeError
 from ..shapes import fc_params
+from ..values import MAX_SIZE, integer
 from .base import Layer
 from .init import constant, init_weights
 
@@ -21,7 +23,7 @@ class FC(Layer):
         self.K = K
 
     def output_shape(self, in_shape):
-        checks.integer("K (the number of neurons)", self.K, 1)
+        integer("K (the number of neurons)", self.K, 1, MAX_SIZE, error=ShapeError)
         return (self.K,)
 
     def param_shapes(self):

@@ -26,8 +26,8 @@ class LocallyConnected(Conv):
         K, Ho, Wo = self.out_shape
         return conv_params(self.F, self.in_shape[0], K, shared=False, out_size=(Ho, Wo))
 
-    def op_forward(self, x):
-        return ops.local_forward(x, self.params["w"], self.params["b"], self.S, self.P)
+    def op_forward(self, x, pad):
+        return ops.local_forward(x, self.params["w"], self.params["b"], self.S, pad)
 
     def op_backward(self, dout, cache):
         return ops.local_backward(dout, cache)
