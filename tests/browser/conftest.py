@@ -55,12 +55,12 @@ def voila(served):
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh page (1400x2600) whose console errors are collected in page.console.
+    """A fresh page (1400x3000) whose console errors are collected in page.console.
 
     Its last state is saved as test-artifacts/browser/<test>_last.png and every console
     error in <test>_console.txt, pass or fail.
     """
-    context = browser.new_context(viewport={"width": 1400, "height": 2600})
+    context = browser.new_context(viewport={"width": 1400, "height": 3000})
     page = context.new_page()
     page.console = Console(page)
     page.set_default_timeout(60_000)

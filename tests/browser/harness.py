@@ -177,6 +177,30 @@ def run_all_and_wait(page, timeout=600):
     raise AssertionError(f"the notebook did not finish in {timeout} s: prompts {prompts}")
 
 
+def run_through(page, marker, timeout=600):
+    """Run the code cells up to and including the first whose source holds marker
+    (Run > Run All Above Selected Cell, then Ctrl+Enter); wait until it ran and the kernel is Idle."""
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
+    notebook.locator(".jp-Cell").first.wait_for(timeout=120_000)
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
+    cell = notebook.locator(".jp-CodeCell").filter(
+        has=page.locator(".cm-content", has_text=marker)).first
+    cell.locator(".jp-InputArea-prompt").click()
+    page.keyboard.press("Escape")
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Above Selected Cell$")).click()
+    prompt = cell.locator(".jp-InputArea-prompt")
+    prompt.click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+Enter")      # the selected cell itself, staying on it
+    deadline = time.monotonic() + timeout
+    while not (re.fullmatch(r"\[\d+\]:", prompt.inner_text().strip())
+               and page.locator("#jp-main-statusbar >> text=Idle").count() > 0):
+        assert time.monotonic() < deadline, f"the cells up to {marker!r} did not finish in {timeout} s"
+        time.sleep(1)
+    return cell
+
+
 def set_slider(slider, value):
     """Type value into an ipywidgets slider's readout and press Enter."""
     readout = slider.locator(".widget-readout")
