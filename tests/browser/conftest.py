@@ -1,4 +1,5 @@
 """Fixtures of the browser tests: one Chromium and one JupyterLab for the session."""
+import re
 import shutil
 
 import pytest
@@ -69,7 +70,8 @@ def page(browser, request):
     finally:
         try:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            (ARTIFACTS / f"{request.node.name}_console.txt").write_text("\n".join(page.console.errors))
-            page.screenshot(path=str(ARTIFACTS / f"{request.node.name}_last.png"), full_page=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            (ARTIFACTS / f"{name}_console.txt").write_text("\n".join(page.console.errors))
+            page.screenshot(path=str(ARTIFACTS / f"{name}_last.png"), full_page=True)
         finally:
             context.close()

@@ -30,7 +30,7 @@ def wait_until(condition, timeout=120, message=""):
         time.sleep(0.25)
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: Path(path).stem)
 def test_step_then_run_and_pause(page, lab, notebook):
     shots = Shots("lab_training_" + Path(notebook).stem)
     page.goto(lab(notebook))
