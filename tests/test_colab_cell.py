@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import colab_cell
+import colab_cell  # noqa: E402
 
 
 def test_every_lesson_starts_with_the_current_colab_cell():

@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 WIDGET_WORDS = re.compile(r"widget|ipywidgets|\bcomms?\b|model class|view class", re.I)
 
 sys.path.insert(0, str(ROOT))
-import kit
+import kit  # noqa: E402
 
 
 def ensure_chromium():
