@@ -103,16 +103,23 @@ class Net:
                      hidden=100, **kwargs):
         """A Net from a pattern string of the notes (see convkit.pattern for the syntax).
 
-        Sizes not written in the pattern follow the notes' rules: CONV and LC
-        have F=3, S=1 and P=(F-1)/2 (which keeps W and H for odd F), and K = filters
-        (32) doubled after every pool (32, 64, 128, ...); pools are 2x2 with
-        S=2; every FC has K = hidden (100) neurons except the last, which
-        gives the num_classes scores. Sizes can be given per token:
+        Sizes not written in the pattern follow the notes' sizing rules where
+        they give one: CONV and LC have F=3, S=1 and P=(F-1)/2 (which keeps W and
+        H for odd F); pools are 2x2 with S=2. The rest are the kit's conventions:
+        K = filters (32) doubled after every pool (32, 64, 128, ...), and every
+        FC has K = hidden (100) neurons except the last, which gives the
+        num_classes scores. Sizes can be given per token:
         CONV(K=64, F=5, S=1, P=2), POOL(F=3, S=2), FC(100) or FC(K=100).
         The pattern must end with FC (then optionally SOFTMAX or SVM, the
         loss). kwargs go to Net (seed, weight_scale, dtype).
         A pattern that does not parse raises pattern.PatternError, one whose
         shapes do not fit a ShapeError; both point at the token with a caret.
+
+        >>> net = Net.from_pattern("INPUT -> [CONV -> RELU -> POOL]*2 -> FC -> RELU -> FC")
+        >>> [layer.describe() for layer in net.layers[:3]]
+        ['CONV K=32 F=3 S=1 P=1', 'RELU', 'POOL F=2 S=2']
+        >>> net.output_shape
+        (10,)
         """
         specs = pattern.parse(pattern_string)
         loss = None

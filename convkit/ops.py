@@ -55,6 +55,17 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     stride S, zero padding P and dilation D apply to both axes.
     Returns out (N, K, Ho, Wo), Ho = (H + 2P - D*(HH-1) - 1)/S + 1 and
     Wo = (W + 2P - D*(WW-1) - 1)/S + 1 (both must be integers), and a cache.
+
+    >>> import numpy as np
+    >>> x = np.ones((1, 3, 5, 5))                  # one 5x5x3 input
+    >>> w, b = np.ones((2, 3, 3, 3)), np.array([1.0, 0.0])
+    >>> out, cache = conv_forward(x, w, b, stride=2, pad=1)
+    >>> out.shape                                  # (5 - 3 + 2*1)/2 + 1 = 3
+    (1, 2, 3, 3)
+    >>> out[0, 1]                                  # corners see 4 inputs per channel
+    array([[12., 18., 12.],
+           [18., 27., 18.],
+           [12., 18., 12.]])
     """
     checks.conv(x, w, b, stride, pad, dilation)
     return _forward(CONV, x, w, b, int(stride), int(pad), int(dilation))

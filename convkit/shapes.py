@@ -6,7 +6,6 @@ D_in input depth. Every size is an int; a setting that does not fit raises
 ShapeError showing the arithmetic with your numbers and settings that fit.
 """
 
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
@@ -198,6 +197,14 @@ def conv_output_size(W, F, S=1, P=0, D=1, mode="strict"):
     requires the result to be a positive integer and raises ShapeError
     otherwise; mode="floor" (PyTorch) floors it, leaving
     unused_input(W, F, S, P, D) rows on the far edge unused.
+
+    >>> conv_output_size(227, 11, S=4, P=0)        # AlexNet's first layer
+    55
+    >>> conv_output_size(10, 3, S=2, P=0, mode="floor")
+    4
+    >>> conv_output_size(10, 3, S=2, P=0)          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    convkit.errors.ShapeError: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
     """
     W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
     P, D = _int("P", P, 0), _int("D", D, 1)
@@ -265,6 +272,11 @@ def pool_output_size(W, F, S, mode="strict"):
     """Output size of a pooling layer: (W - F)/S + 1 (no padding).
 
     W input size, F pool window, S stride; mode as in conv_output_size.
+
+    >>> pool_output_size(224, 2, 2)                # 224x224 -> 112x112
+    112
+    >>> pool_output_size(55, 3, 2)                 # AlexNet's overlapping pooling
+    27
     """
     W, F, S = _int("W", W, 1), _int("F", F, 1), _int("S", S, 1)
     _check_mode(mode)
@@ -411,7 +423,8 @@ class FieldStep:
 
 
 def _layer_settings(i, layer):
-    """(name, F, S, P, D) of a tuple (F, S[, P[, D]]) or a layer of a Net; None past the last spatial layer."""
+    """(name, F, S, P, D) of a tuple (F, S[, P[, D]]) or a layer of a Net; None past the
+    last spatial layer."""
     if isinstance(layer, (tuple, list)):
         if not 2 <= len(layer) <= 4:
             raise ShapeError(f"layer {i} must be (F, S), (F, S, P) or (F, S, P, D), got {layer!r}")
@@ -474,7 +487,8 @@ class Memory:
 
 
 def _count(name, values):
-    if isinstance(values, numbers.Integral) and not isinstance(values, bool):
+    """A count, or the sum of per-layer counts; each an int >= 0."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         values = [values]
     return sum(_int(name, v, 0) for v in values)
 
@@ -498,12 +512,15 @@ def memory_estimate(activations, params, bytes_per_value=4, param_copies=3, with
 
 
 def format_bytes(n):
-    """Bytes in the largest unit of 1024 that keeps the number >= 1: "72.0 MB"."""
+    """Bytes in the largest binary unit (1 KiB = 1024 B) that keeps the number >= 1: "72.0 MiB".
+
+    The notes write "MB" for these 1024-based units; the kit says MiB.
+    """
     n = _int("n", n, 0)
     if n < 1024:
         return f"{n} B"
     value = float(n)
-    for unit in ("KB", "MB", "GB", "TB"):
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         value /= 1024
-        if value < 1024 or unit == "TB":
+        if value < 1024 or unit == "TiB":
             return f"{value:.1f} {unit}"

@@ -96,6 +96,23 @@ class Trainer:
     training subset whose accuracy is recorded (as CS231n's Solver does).
     data: a prepared dataset, or a Dataset that is prepared with num_val
     validation images (prepare()'s default when num_val is None).
+
+    >>> import warnings, convkit
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")        # "synthetic_cifar() ... is NOT CIFAR-10"
+    ...     data = convkit.data.synthetic_cifar(n_train=300, n_test=50)
+    >>> net = convkit.Net.from_pattern("INPUT -> CONV(K=8) -> RELU -> POOL -> FC")
+    >>> trainer = Trainer(net, data, optimizer=convkit.Adam(lr=1e-3), batch_size=50,
+    ...                   num_val=100, train_samples=100)
+    >>> stage = trainer.step()                     # one iteration, every stage kept
+    >>> stage.X.shape, stage.scores.shape, stage.step
+    ((50, 3, 32, 32), (50, 10), 0)
+    >>> stage.loss > 0 and sorted(stage.grad_norms)[:2]
+    ['conv1.b', 'conv1.w']
+    >>> trainer.run(steps=4, progress=False)       # doctest: +ELLIPSIS
+    History(...)
+    >>> trainer.step_count, len(trainer.history.loss)
+    (5, 5)
     """
 
     def __init__(self, net, data, optimizer=None, seed=0, batch_size=64, augment=False,

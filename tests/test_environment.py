@@ -18,7 +18,8 @@ def pyproject_pins():
 
 def environment_pins():
     text = (ROOT / "environment.yml").read_text()
-    return {name.lower(): version for name, version in re.findall(r"^\s+- ([\w.\-\[\]]+)==(\S+)$", text, re.M)}
+    pins = re.findall(r"^\s+- ([\w.\-\[\]]+)==(\S+)$", text, re.M)
+    return {name.lower(): version for name, version in pins}
 
 
 def test_environment_yml_mirrors_pyproject_pins():

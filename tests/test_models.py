@@ -45,7 +45,7 @@ def test_vgg16_reproduces_the_notes_table():
     assert (table.weights, table.biases) == (138_344_128, 13_416)
     assert table.activations == 15_237_608
     assert table.forward_memory.activation_bytes == 4 * 15_237_608
-    assert format_bytes(table.forward_memory.activation_bytes) == "58.1 MB"
+    assert format_bytes(table.forward_memory.activation_bytes) == "58.1 MiB"
     text = str(table)
     assert "138,357,544" in text and "15,237,608" in text and "224x224x64" in text
 

@@ -287,8 +287,10 @@ def test_nets_from_layer_objects():
 
 
 @pytest.mark.parametrize("layers, error, words", [
-    (lambda: [Conv(0), FC(10)], ShapeError, ["layer 1 (CONV K=0", "K (the number of filters) must be an int >= 1"]),
-    (lambda: [Conv("8"), FC(10)], TypeError, ["layer 1", "K (the number of filters) must be an int, got '8'"]),
+    (lambda: [Conv(0), FC(10)], ShapeError,
+     ["layer 1 (CONV K=0", "K (the number of filters) must be an int >= 1"]),
+    (lambda: [Conv("8"), FC(10)], TypeError,
+     ["layer 1", "K (the number of filters) must be an int, got '8'"]),
     (lambda: [Flatten(), FC(0)], ShapeError, ["layer 2 (FC K=0)", "must be an int >= 1, got 0"]),
     (lambda: [Flatten(), Dropout(p=0), FC(10)], SettingsError, ["layer 2 (DROPOUT", "in (0, 1], got 0"]),
     (lambda: [Flatten(), Dropout(p=1.5), FC(10)], SettingsError, ["layer 2 (DROPOUT", "got 1.5"]),

@@ -116,7 +116,7 @@ def test_vgg_first_block_memory():
     assert sum(activations) == 9_633_792
     memory = memory_estimate(activations, 0)
     assert memory.activation_bytes == 9_633_792 * 4 * 2 == 77_070_336
-    assert format_bytes(memory.total_bytes) == "73.5 MB"
+    assert format_bytes(memory.total_bytes) == "73.5 MiB"
 
 
 def test_memory_estimate_parts():
@@ -131,8 +131,8 @@ def test_memory_estimate_parts():
 
 @pytest.mark.parametrize(
     "n, text",
-    [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KB"), (1536, "1.5 KB"),
-     (72 * 1024**2, "72.0 MB"), (3 * 1024**3, "3.0 GB")],
+    [(0, "0 B"), (1023, "1023 B"), (1024, "1.0 KiB"), (1536, "1.5 KiB"),
+     (72 * 1024**2, "72.0 MiB"), (3 * 1024**3, "3.0 GiB")],
 )
 def test_format_bytes(n, text):
     assert format_bytes(n) == text
@@ -299,4 +299,10 @@ def test_three_3x3_conv_layers_on_224x224x3_activations_come_from_a_net_summary(
     assert activations == 9_633_792  # "about 10 million" in the notes
     memory = memory_estimate(activations, 0, bytes_per_value=4)
     assert memory.activation_bytes == 77_070_336  # the notes' "72MB" with gradients
-    assert format_bytes(memory.activation_bytes) == "73.5 MB"
+    assert format_bytes(memory.activation_bytes) == "73.5 MiB"
+
+
+@pytest.mark.parametrize("activations", [1.5, [1, 2.5], "12", None, [True]])
+def test_memory_estimate_refuses_counts_that_are_not_ints(activations):
+    with pytest.raises(ShapeError, match="activations"):
+        memory_estimate(activations, 1)

@@ -46,7 +46,7 @@ def default_root():
 def load_cifar10(root=None, download=True, timeout=30.0):
     """Load CIFAR-10 from root (see the module docstring for where it looks).
 
-    download: fetch the official archive (170 MB) when neither the folder nor
+    download: fetch the official archive (170.5 MB, i.e. 162.6 MiB) when neither the folder nor
     the archive is in root; timeout: seconds the download waits for the server
     (a download that gets less than 64 KB in that time fails as stalled).
     Returns a Dataset: X_train (50000, 32, 32, 3) uint8, y_train (50000,) int64,

@@ -120,7 +120,7 @@ def progress_bar(name, total):
 
 
 class TextBar:
-    """`name  45% [#########           ]  73.5/163.0 MB` on stderr, redrawn in place."""
+    """`name  45% [#########           ]  73.5/170.5 MB` (decimal MB) on stderr, redrawn in place."""
 
     WIDTH = 30
 

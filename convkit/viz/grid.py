@@ -141,7 +141,7 @@ class NumberGrid:
         ax.set_xticks([])
         ax.set_yticks([])
         self.cmap = matplotlib.colormaps[cmap]
-        self.image = ax.imshow(np.zeros((1, 1, 4)), interpolation="nearest")
+        self.image = ax.imshow(np.zeros((1, 1, 4)), interpolation="antialiased")
         ax.set_title("", fontsize=9, y=1.0)  # a fixed place: no title layout per draw
         self.boxes = []
         self.shape = (1, 1)
@@ -179,6 +179,9 @@ class NumberGrid:
     def _stamp(self, padded, colours):
         """colours (Hp, Wp, 4) blown up to the pixels of a cell, each number written in its cell."""
         Hp, Wp = padded.shape
+        self.ax.set_xlim(-0.5, Wp - 0.5)
+        self.ax.set_ylim(Hp - 0.5, -0.5)
+        self.ax.apply_aspect()  # the box as drawn: stamped cells then match the screen's pixels
         cell = max(int(cell_pixels(self.ax, Wp, Hp)), 4)
         big = np.repeat(np.repeat(colours[:, :, :3], cell, axis=0), cell, axis=1)
         texts = [["" if np.isnan(v) else _fmt(v) for v in row] for row in padded]

@@ -126,8 +126,8 @@ class FilterSlider(ModelView):
             else:
                 self.products.show(np.full((1, 1), np.nan), title="")
             if m.valid:
-                filled = np.where(np.arange(m.out[k].size).reshape(m.out[k].shape) <= i * m.output_size + j,
-                                  m.out[k], 0)
+                done = np.arange(m.out[k].size).reshape(m.out[k].shape) <= i * m.output_size + j
+                filled = np.where(done, m.out[k], np.nan)  # cells not reached yet stay blank
                 self.output.show(filled, title=f"output out[:, :, {k}] ({m.output_size}x"
                                  f"{m.output_size}x{m.K})")
                 self.output.highlight([(i, j, 1, 1)], color="#d62728")

@@ -2,7 +2,6 @@
 import numpy as np
 
 from convkit.backends import cuda as gpu
-from convkit.backends import numpy as ref
 from convkit.backends.cuda.support.device import is_device
 
 DTYPES = (np.float32, np.float64)

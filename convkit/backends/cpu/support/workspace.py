@@ -18,7 +18,8 @@ _local = threading.local()
 
 
 def scratch(name, shape, dtype):
-    """An uninitialised array of ``shape`` and ``dtype``, reused by this thread's later calls with the same key."""
+    """An uninitialised array of ``shape`` and ``dtype``, reused by this thread's later calls
+    with the same key."""
     buffers = _local.__dict__.setdefault("buffers", {})
     key = (name, tuple(shape), np.dtype(dtype))
     if key not in buffers:
