@@ -96,7 +96,8 @@ def environment():
 def lab_environment(env=None):
     """The environment JupyterLab runs in: the kit's JupyterLab defaults first on JUPYTER_CONFIG_PATH."""
     env = dict(environment() if env is None else env)
-    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(LAB_CONFIG), env.get("JUPYTER_CONFIG_PATH")]))
+    paths = [str(LAB_CONFIG), env.get("JUPYTER_CONFIG_PATH")]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, paths))
     return env
 
 

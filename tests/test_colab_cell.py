@@ -46,7 +46,8 @@ def fake_colab(monkeypatch):
 def test_on_colab_it_installs_the_kit_and_enables_the_widget_manager(fake_colab, monkeypatch):
     import importlib.util
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "convkit" else find_spec(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "convkit" else find_spec(name, *a))
     monkeypatch.setattr(shutil, "which", lambda name: None)
     exec(colab_cell.cell_source("https://git.example/convkit"), {})
     assert fake_colab == [[sys.executable, "-m", "pip", "install", "--quiet",
@@ -56,7 +57,8 @@ def test_on_colab_it_installs_the_kit_and_enables_the_widget_manager(fake_colab,
 def test_on_colab_with_a_gpu_it_adds_the_cuda_extra_and_installs_once(fake_colab, monkeypatch):
     import importlib.util
     find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "convkit" else find_spec(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "convkit" else find_spec(name, *a))
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/nvidia-smi")
     exec(colab_cell.cell_source("https://git.example/convkit"), {})
     assert fake_colab[0][-1] == "convkit[cuda] @ git+https://git.example/convkit"
@@ -80,4 +82,4 @@ def test_the_script_inserts_once_then_updates_in_place(tmp_path):
     assert colab_cell.update(lesson, "print('v2')") is True
     cells = json.loads(lesson.read_text())["cells"]
     assert cells[0]["source"] == ["print('v2')"] and colab_cell.TAG in cells[0]["metadata"]["tags"]
-    assert [c for c in cells[1:]] == [c for c in original if colab_cell.TAG not in c["metadata"].get("tags", [])]
+    assert cells[1:] == [c for c in original if colab_cell.TAG not in c["metadata"].get("tags", [])]

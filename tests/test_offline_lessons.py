@@ -29,7 +29,8 @@ def test_offline_switch_fails_at_once_and_says_how_to_get_the_data(tmp_path, mon
     assert time.monotonic() - start < 1.0
     message = str(error.value)
     assert "downloads are turned off (CONVKIT_OFFLINE=1)" in message
-    assert "To place CIFAR-10 by hand, download https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz" in message
+    assert ("To place CIFAR-10 by hand, download "
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz") in message
     assert list(tmp_path.iterdir()) == []
 
 

@@ -8,4 +8,5 @@ def test_widget_errors_are_told_apart(page):
     page.evaluate("console.log('a widget message that is no error')")
     page.wait_for_timeout(200)
     assert len(page.console.errors) == 2
-    assert page.console.widget_errors() == ["Error: Could not create a view for model id 1a2b (widget manager)"]
+    assert page.console.widget_errors() == [
+        "Error: Could not create a view for model id 1a2b (widget manager)"]

@@ -35,7 +35,8 @@ def test_step_then_run_and_pause(page, lab, notebook):
     shots = Shots("lab_training_" + Path(notebook).stem)
     page.goto(lab(notebook))
     cell = run_through(page, "TrainingDashboard(")
-    dashboard = cell.locator(".jp-OutputArea-output").filter(has=page.locator("button", has_text="Run N")).first
+    dashboard = cell.locator(".jp-OutputArea-output").filter(
+        has=page.locator("button", has_text="Run N")).first
     dashboard.scroll_into_view_if_needed()
     stage = dashboard.locator(".widget-html-content", has_text=re.compile("press Step|loss")).first
     assert step_count(dashboard) == 0
@@ -52,7 +53,8 @@ def test_step_then_run_and_pause(page, lab, notebook):
 
     pause = button(dashboard, "Pause")
     assert pause.is_disabled()
-    steps = dashboard.locator(".widget-inline-hbox", has=page.locator(".widget-label", has_text="N")).locator("input")
+    steps = dashboard.locator(".widget-inline-hbox",
+                              has=page.locator(".widget-label", has_text="N")).locator("input")
     steps.fill(str(RUN_STEPS))
     steps.press("Tab")
     button(dashboard, "Run N").click()
