@@ -8,9 +8,9 @@ import pytest
 
 from harness import Shots, run_through
 
-# The dashboard on a small synthetic stand-in. Only the cells up to the dashboard's are run
-# (a training lesson trains for minutes after it).
-NOTEBOOKS = ["fixtures/training_dashboard.ipynb"]
+# The training lesson, and the dashboard on a small synthetic stand-in. Only the cells up to
+# the dashboard's are run (the lesson trains for minutes after it).
+NOTEBOOKS = ["notebooks/11_training.ipynb", "fixtures/training_dashboard.ipynb"]
 RUN_STEPS = 100_000   # more than run before Pause is pressed
 
 
