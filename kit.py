@@ -27,9 +27,11 @@ USAGE = """usage: python3 kit.py lab | test [extra pytest or jupyter arguments]
   lab    set up .venv (Python packages pinned in pyproject.toml) and open the
          lessons in JupyterLab on this machine only (127.0.0.1)
   test   set up .venv with the test packages too, then run the tests and the
-         lessons (nbval), then the CUDA simulator tests
+         lessons (nbval), the CUDA simulator tests, then the browser tests
 
 Set CONVKIT_EXTRAS=torch (or cuda) to install optional extras as well."""
+# JupyterLab defaults of the kit (no news pop-up, no update checks); a user's own settings still win.
+LAB_CONFIG = ROOT / "jupyter-config"
 
 
 def fail(message):
@@ -91,23 +93,43 @@ def environment():
     return env
 
 
-def lab(args):
-    """Open the lessons in JupyterLab on this machine only (127.0.0.1)."""
-    command = [str(BIN / "jupyter"), "lab", "--ip=127.0.0.1", f"--notebook-dir={ROOT / 'notebooks'}"]
+def lab_environment(env=None):
+    """The environment JupyterLab runs in: the kit's JupyterLab defaults first on JUPYTER_CONFIG_PATH."""
+    env = dict(environment() if env is None else env)
+    paths = [str(LAB_CONFIG), env.get("JUPYTER_CONFIG_PATH")]
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, paths))
+    return env
+
+
+def lab_command(python=PYTHON, notebook_dir=ROOT / "notebooks"):
+    """The JupyterLab command line of `kit.py lab`: this machine only (127.0.0.1), root allowed."""
+    command = [str(python), "-m", "jupyterlab", "--ip=127.0.0.1", f"--notebook-dir={notebook_dir}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    return subprocess.call(command + args, env=environment(), cwd=ROOT)
+    return command
+
+
+def lab(args):
+    """Open the lessons in JupyterLab on this machine only (127.0.0.1)."""
+    return subprocess.call(lab_command() + args, env=lab_environment(), cwd=ROOT)
 
 
 def test(args):
-    """Run the package tests and the lessons (nbval), then the CUDA simulator tests."""
+    """Run the package tests and the lessons (nbval), the CUDA simulator tests, then the browser tests.
+
+    The browser tests (tests/browser: JupyterLab and Voila in a headless Chromium) run last,
+    one at a time, in a pytest of their own: each starts servers and a browser.
+    """
     env = environment()
-    pytest = [str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadfile"]
-    main = pytest + ["tests", "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+    pytest = [str(PYTHON), "-m", "pytest"]
+    parallel = pytest + ["-n", "2", "--dist", "loadfile"]
+    main = parallel + ["tests", "--ignore=tests/browser", "--nbval", "notebooks",
+                       "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
     code = subprocess.call(main + args, env=env, cwd=ROOT)
-    simulated = subprocess.call(pytest + ["tests/cudasim"] + args,
+    simulated = subprocess.call(parallel + ["tests/cudasim"] + args,
                                 env=dict(env, NUMBA_ENABLE_CUDASIM="1"), cwd=ROOT)
-    return code or simulated
+    browser = subprocess.call(pytest + ["tests/browser"] + args, env=env, cwd=ROOT)
+    return code or simulated or browser
 
 
 def main(argv):

@@ -1,4 +1,6 @@
 """kit.py, the two set-up commands: pip runs only when the pins or the extras change."""
+import json
+import os
 import re
 import subprocess
 import sys
@@ -59,6 +61,25 @@ def test_the_test_command_sets_a_numba_cache_folder(monkeypatch):
 def test_an_unknown_command_says_how_to_call_it():
     with pytest.raises(SystemExit, match=re.escape("usage: python3 kit.py lab | test")):
         kit.main(["serve"])
+
+
+def test_lab_puts_the_kits_jupyterlab_defaults_first():
+    env = kit.lab_environment({"JUPYTER_CONFIG_PATH": "/etc/mine"})
+    assert env["JUPYTER_CONFIG_PATH"] == f"{kit.LAB_CONFIG}{os.pathsep}/etc/mine"
+    defaults = json.loads((kit.LAB_CONFIG / "labconfig" / "default_setting_overrides.json").read_text())
+    assert defaults["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false",
+                                                                      "checkForUpdates": False}
+    command = kit.lab_command("python", "/lessons")
+    assert command[:5] == ["python", "-m", "jupyterlab", "--ip=127.0.0.1", "--notebook-dir=/lessons"]
+
+
+def test_the_browser_tests_run_last_in_a_serial_pytest(monkeypatch):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, **kw: calls.append(command) or 0)
+    assert kit.test(["-x"]) == 0
+    main, simulated, browser = calls
+    assert "--ignore=tests/browser" in main and "-n" in main
+    assert browser == [str(kit.PYTHON), "-m", "pytest", "tests/browser", "-x"]
 
 
 @pytest.mark.parametrize("flag", ["--help", "-h", "help"])

@@ -3,6 +3,7 @@
 The bytes go to a temporary file next to the target; only after the MD5
 matches is it renamed to the target (os.replace). On any failure, Ctrl-C
 included, the temporary file is removed: the target is complete or absent.
+CONVKIT_OFFLINE=1 in the environment turns downloads off: they fail at once.
 """
 
 import hashlib
@@ -41,6 +42,9 @@ def download_file(url, path, md5, timeout=30.0):
     Raises DatasetError saying what failed; path is then left untouched.
     """
     path = Path(path)
+    if os.environ.get("CONVKIT_OFFLINE", "") not in ("", "0"):
+        raise DatasetError(f"not downloading {url}: downloads are turned off (CONVKIT_OFFLINE="
+                           f"{os.environ['CONVKIT_OFFLINE']})")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
