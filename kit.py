@@ -121,6 +121,7 @@ def test(args):
     one at a time, in a pytest of their own: each starts servers and a browser.
     """
     env = environment()
+    env.setdefault("CONVKIT_LESSON_SECONDS", "30")  # the training lesson's class run, shortened
     pytest = [str(PYTHON), "-m", "pytest"]
     parallel = pytest + ["-n", "2", "--dist", "loadfile"]
     main = parallel + ["tests", "--ignore=tests/browser", "--nbval", "notebooks",

@@ -82,6 +82,17 @@ def test_the_browser_tests_run_last_in_a_serial_pytest(monkeypatch):
     assert browser == [str(kit.PYTHON), "-m", "pytest", "tests/browser", "-x"]
 
 
+def test_the_test_command_runs_the_training_lesson_on_a_short_budget(monkeypatch):
+    envs = []
+    monkeypatch.delenv("CONVKIT_LESSON_SECONDS", raising=False)
+    monkeypatch.setattr(subprocess, "call", lambda command, env, **kw: envs.append(env) or 0)
+    kit.test([])
+    assert {env["CONVKIT_LESSON_SECONDS"] for env in envs} == {"30"}
+    monkeypatch.setenv("CONVKIT_LESSON_SECONDS", "600")
+    kit.test([])
+    assert envs[-1]["CONVKIT_LESSON_SECONDS"] == "600"
+
+
 @pytest.mark.parametrize("flag", ["--help", "-h", "help"])
 def test_help_describes_both_commands_and_exits_0(flag, capsys, monkeypatch):
     monkeypatch.setattr(kit, "create_venv", lambda: pytest.fail("--help must set up nothing"))

@@ -278,7 +278,7 @@ def test_view_steps_and_redraws(data):
     assert "SYNTHETIC" in view.title.value and "numpy" in view.title.value
     before = (view.batch.widget.value, view.curves.widget.value, view.features.widget.value)
     view.step_button.click()
-    assert view.model.step_count == 1 and "step 0" in view.stage_html.value
+    assert view.model.step_count == 1 and "<b>step 1</b> (epoch 1)" in view.stage_html.value
     assert "Neural Networks 3" in view.stage_html.value
     assert view.batch.widget.value != before[0] and view.curves.widget.value != before[1]
     assert view.features.widget.value != before[2]            # the filters moved
@@ -355,7 +355,7 @@ def test_view_run_is_a_task_that_pauses(data):
     stopped = asyncio.run(drive())
     assert 7 <= stopped < 40 and view.model.step_count == stopped
     assert view.pause_button.disabled and not view.step_button.disabled
-    assert f"step {stopped}" in view.title.value
+    assert f"steps taken: {stopped}," in view.title.value
 
 
 def test_builder_hands_out_a_dashboard(data, tmp_path, monkeypatch):

@@ -182,3 +182,11 @@ def test_receptive_field_explorer_sweeps():
         view.layer.value = index
         sweep(view, list(view.controls.values()))
     sweep(view, [view.W, view.row, view.col, view.C])
+
+
+def test_an_invalid_setting_lists_the_settings_that_fit_once():
+    from convkit.widgets import FilterSlider, ShapeExplorer
+    for view in (ShapeExplorer(W=5, F=3, S=3, P=1), FilterSlider(W=5, F=3, S=3, P=1)):
+        assert not view.model.valid
+        assert view.readout.value.count("Settings that fit") == 1
+        assert "S=2, P=1 -&gt; output 3" in view.readout.value

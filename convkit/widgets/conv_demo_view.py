@@ -154,10 +154,8 @@ class FilterSlider(ModelView):
 
     def _readout(self):
         m = self.model
-        if not m.valid:
-            fits = "".join(f"<li>S={s.S}, P={s.P} -> output {s.output}</li>" for s in m.suggestions)
-            return (f"<b>output size:</b> none <b style='color:#c00'>invalid</b><br>{red(m.reason)}"
-                    + (f"<br>Settings that fit:<ul>{fits}</ul>" if fits else ""))
+        if not m.valid:  # the reason lists the settings that fit already
+            return f"<b>output size:</b> none <b style='color:#c00'>invalid</b><br>{red(m.reason)}"
         k, i, j = m.position
         lines = "<br>".join(html.escape(line) for line in m.arithmetic())
         return (f"<b>output size:</b> {m.output_size} <b style='color:#080'>valid</b>: "

@@ -114,10 +114,9 @@ class ShapeExplorer(ModelView):
 
     def _readout(self):
         m = self.model
-        if not m.valid:
-            fits = "".join(f"<li>S={s.S}, P={s.P} -> output {s.output}</li>" for s in m.suggestions)
+        if not m.valid:  # the reason lists the settings that fit already
             return (f"<b>output size:</b> none ({m.mode}) <b style='color:#c00'>invalid</b><br>"
-                    f"{red(m.reason)}" + (f"<br>Settings that fit:<ul>{fits}</ul>" if fits else ""))
+                    f"{red(m.reason)}")
         (W1, H1, D1), K, (W2, H2, D2) = m.volume
         i = self.neuron.value
         window = m.windows[i] if i < len(m.windows) else None

@@ -12,8 +12,7 @@ import numpy as np
 from ..viz import (activation_mosaic, draw_loss_curve, filter_mosaic, normalise_each,
                    update_loss_curve, update_mosaic)
 from .training import OPTIMIZERS, RATIO_FACTOR, RATIO_TARGET, TrainingModel
-from .controls import QuickCanvasImage
-from .view import guarded
+from .view import CanvasImage, guarded
 
 RIGHT, WRONG = "#1a8a2a", "#c0262b"
 SHOWN = 8   # images of the batch shown
@@ -52,14 +51,14 @@ class TrainingDashboard(w.VBox):
         self.load_button = w.Button(description="Load")
         self.status = w.HTML()
         self.stage_html = w.HTML()
-        self.batch = QuickCanvasImage(8.0, 1.6, dpi=80)
-        self.curves = QuickCanvasImage(8.0, 2.4, dpi=80)
+        self.batch = CanvasImage(8.0, 1.6, dpi=80)
+        self.curves = CanvasImage(8.0, 2.4, dpi=80)
         self.layer = w.Dropdown(options=m.image_layers(), value=m.layer, description="layer")
         self.image = w.BoundedIntText(value=m.image_index, min=0, max=len(m.data.y_test) - 1,
                                       description="test image", layout=w.Layout(width="180px"))
-        self.features = QuickCanvasImage(8.0, 3.0, dpi=80)
-        self.predictions = QuickCanvasImage(8.0, 2.0, dpi=80)
-        self.confusion_image = QuickCanvasImage(5.0, 4.2, dpi=80)
+        self.features = CanvasImage(8.0, 3.0, dpi=80)
+        self.predictions = CanvasImage(8.0, 2.0, dpi=80)
+        self.confusion_image = CanvasImage(5.0, 4.2, dpi=80)
         self._build_figures()
         self.step_button.on_click(self._step)
         self.run_button.on_click(self._run)
@@ -143,7 +142,7 @@ class TrainingDashboard(w.VBox):
         """Show the model's state: text, stage, curves, features, predictions, confusion."""
         m = self.model
         self.title.value = (f"<h3>Training {html.escape(type(m.net).__name__)} on "
-                            f"{html.escape(m.title)}</h3>backend: <b>{m.backend}</b>, step "
+                            f"{html.escape(m.title)}</h3>backend: <b>{m.backend}</b>, steps taken: "
                             f"{m.step_count}, epoch {m.trainer.step_count / m.trainer.steps_per_epoch:.2f}"
                             f", {m.trainer.seconds:.1f} s of training")
         self._show_error()
@@ -170,7 +169,7 @@ class TrainingDashboard(w.VBox):
             f"{' ' + flag if flag else ''}</td></tr>"
             for name, norm, ratio, flag in m.stage_rows())
         self.stage_html.value = (
-            f"<b>step {stage.step}</b> (epoch {stage.epoch}): batch of {len(stage.y)}, "
+            f"<b>step {stage.step + 1}</b> (epoch {stage.epoch + 1}): batch of {len(stage.y)}, "
             f"loss <b>{stage.loss:.4f}</b>, batch accuracy {stage.accuracy:.2f}, "
             f"lr {stage.lr:.3g}, {1000 * stage.seconds:.0f} ms"
             f"<table><tr><th>parameter</th><th>grad norm</th><th>update/weight ratio</th></tr>"

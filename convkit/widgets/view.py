@@ -16,7 +16,12 @@ class CanvasImage:
     def __init__(self, width=6.0, height=4.0, dpi=100):
         self.canvas = Canvas(width, height, dpi)
         self.figure = self.canvas.figure
-        self.widget = ipywidgets.Image(format="png", value=self.png())
+        # Shown at its own pixel size (Voila would stretch it to the page and blur the digits),
+        # shrunk only where the page is narrower.
+        pixels = f"{round(width * dpi)}px"
+        self.widget = ipywidgets.Image(format="png", value=self.png(),
+                                       layout=ipywidgets.Layout(width=pixels, max_width="100%",
+                                                                height="auto"))
 
     def png(self):
         """The figure as PNG bytes (fast compression), text drawn without pixel hinting."""
