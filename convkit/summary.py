@@ -1,4 +1,4 @@
-"""The table of a net as in the notes' VGGNet example: volumes, parameters, memory."""
+"""The table of a net (volumes, parameters, memory), as in later versions of the notes' VGGNet example."""
 import html
 import math
 from dataclasses import dataclass

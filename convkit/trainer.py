@@ -35,7 +35,7 @@ class Stage:
     saw (B, C, H, W); y: labels (B,). scores: class scores (B, classes),
     NumPy; loss: the data loss of the batch; lr: the learning rate used.
     grad_norms: ||dW|| per parameter name; update_ratios: ||W_after -
-    W_before|| / ||W_before|| per parameter (the notes want about 1e-3);
+    W_before|| / ||W_before|| per parameter (CS231n's "Neural Networks 3" page suggests about 1e-3);
     seconds: the step's wall-clock time.
     """
 
