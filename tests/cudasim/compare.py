@@ -2,7 +2,10 @@
 import numpy as np
 
 from convkit.backends import cuda as gpu
+from convkit.backends import numpy as ref
 from convkit.backends.cuda.support.device import is_device
+
+__all__ = ["DTYPES", "assert_device_close", "device", "gpu", "random", "ref"]
 
 DTYPES = (np.float32, np.float64)
 TOLERANCE = {np.dtype(np.float32): dict(rtol=1e-4, atol=1e-4),
