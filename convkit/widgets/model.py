@@ -3,17 +3,17 @@ from ..errors import ShapeError
 from ..shapes import conv_output_size
 
 
-def check_settings(names, settings):
-    """Raise ShapeError naming every name not in settings (the tuple of allowed names)."""
-    unknown = set(names) - set(settings)
+def check_settings(names, allowed):
+    """Raise ShapeError naming every one of names that is not in the tuple allowed."""
+    unknown = set(names) - set(allowed)
     if unknown:
-        raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {settings}")
+        raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {allowed}")
 
 
-def apply_settings(model, values, settings):
-    """Set each name=value of the dict values on model, after checking every name is in settings."""
-    check_settings(values, settings)
-    for name, value in values.items():
+def apply_settings(model, settings, allowed):
+    """Set each name=value of the dict settings on model, once every name is checked against allowed."""
+    check_settings(settings, allowed)
+    for name, value in settings.items():
         setattr(model, name, value)
 
 
