@@ -22,7 +22,6 @@ cpu backend compiles its kernels; a warm-up step is taken before timing.
 """
 import argparse
 import os
-import platform
 import time
 import warnings
 
@@ -32,18 +31,7 @@ from convkit.data import load_cifar10, prepare, synthetic_cifar
 from convkit.optim import Momentum
 from convkit.trainer import Trainer
 from convkit.widgets import TrainingDashboard, TrainingModel
-
-
-def cpu_name():
-    """The CPU's model name (as lscpu gives it), else the machine type."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
+from widgets import cpu_name  # benchmarks/widgets.py
 
 
 def _times(seconds):

@@ -19,6 +19,7 @@ import time
 
 
 def cpu_name():
+    """The CPU's model name (as lscpu gives it), else the machine type."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -26,7 +27,7 @@ def cpu_name():
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or "unknown CPU"
+    return platform.machine()
 
 
 def median_ms(change, repeats):

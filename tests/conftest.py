@@ -1,11 +1,15 @@
-"""Shared test inputs: random conv settings of odd, valid shapes, and their arrays.
+"""Shared test inputs: random conv settings of odd, valid shapes, their arrays, a small dataset.
 
-Other test files import them: ``from conftest import random_conv_cases, conv_inputs``.
+Other test files import them: ``from conftest import random_conv_cases, conv_inputs, small_cifar``.
 """
 import os
+import warnings
 
 import numpy as np
 import pytest
+
+from convkit.backends import use_backend
+from convkit.data import prepare, synthetic_cifar
 
 # tests/cudasim needs NUMBA_ENABLE_CUDASIM=1 before numba starts: kit.py runs it in a process of its own.
 collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
@@ -47,3 +51,17 @@ def conv_inputs(case, dtype=np.float64, seed=0):
 def rng():
     """A NumPy generator with a fixed seed, fresh for each test."""
     return np.random.default_rng(231)
+
+
+@pytest.fixture
+def numpy_backend():
+    """Run a test on the numpy reference backend (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    with use_backend("numpy"):
+        yield
+
+
+def small_cifar(n_train, n_test, num_val, seed):
+    """prepare() of a small synthetic CIFAR-10 stand-in (its warnings silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return prepare(synthetic_cifar(n_train=n_train, n_test=n_test, seed=seed), num_val=num_val)

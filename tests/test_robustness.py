@@ -8,16 +8,15 @@ OverflowError, MemoryError, RecursionError...) is a bug. 60 examples per
 test keep it to seconds; SWEEP=1000 in the environment runs a longer sweep.
 """
 import os
-import warnings
 
 import numpy as np
 import pytest
+from conftest import small_cifar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convkit import errors, optim
-from convkit.backends import use_backend
-from convkit.data import Dataset, prepare, synthetic_cifar
+from convkit.data import Dataset, prepare
 from convkit.net import Net
 from convkit.pattern import parse
 from convkit.trainer import Trainer
@@ -45,17 +44,12 @@ def only_the_kits_errors(call):
         pytest.fail(f"{type(e).__name__} escaped: {e}")
 
 
-@pytest.fixture(autouse=True)
-def numpy_backend():
-    with use_backend("numpy"):
-        yield
+pytestmark = pytest.mark.usefixtures("numpy_backend")
 
 
 @pytest.fixture(scope="module")
 def data():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return prepare(synthetic_cifar(n_train=40, n_test=10, seed=0), num_val=10)
+    return small_cifar(n_train=40, n_test=10, num_val=10, seed=0)
 
 
 OPTIMIZERS = {optim.SGD: ("lr", "weight_decay"), optim.Momentum: ("lr", "mu", "weight_decay"),

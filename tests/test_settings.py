@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import small_cifar
 
 import convkit
 from convkit import checkpoint, errors, pattern, values
@@ -15,17 +16,12 @@ from convkit.optim import SGD, Adam, CosineSchedule, Momentum, RMSProp, StepSche
 from convkit.trainer import Trainer
 
 
-@pytest.fixture(autouse=True)
-def numpy_backend():
-    with use_backend("numpy"):
-        yield
+pytestmark = pytest.mark.usefixtures("numpy_backend")
 
 
 @pytest.fixture(scope="module")
 def data():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return prepare(synthetic_cifar(n_train=120, n_test=20, seed=1), num_val=20)
+    return small_cifar(n_train=120, n_test=20, num_val=20, seed=1)
 
 
 def small_net():

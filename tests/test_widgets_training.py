@@ -3,10 +3,9 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import small_cifar
 
 from convkit import ops
-from convkit.backends import use_backend
-from convkit.data import prepare, synthetic_cifar
 from convkit.net import Net
 from convkit.optim import SGD
 from convkit.trainer import Trainer
@@ -14,17 +13,12 @@ from convkit.trainer import Trainer
 TINY = "INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> POOL -> BN -> DROPOUT(0.8) -> FC"
 
 
-@pytest.fixture(autouse=True)
-def numpy_backend():
-    with use_backend("numpy"):
-        yield
+pytestmark = pytest.mark.usefixtures("numpy_backend")
 
 
 @pytest.fixture(scope="module")
 def data():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return prepare(synthetic_cifar(n_train=300, n_test=40, seed=1), num_val=60)
+    return small_cifar(n_train=300, n_test=40, num_val=60, seed=1)
 
 
 # Engine hooks

@@ -11,7 +11,8 @@ import numpy as np
 from .. import backprop, ops
 from ..backends import use_backend
 from ..errors import ShapeError
-from ..shapes import conv_formula, conv_output_size, conv_suggestions
+from ..shapes import conv_formula, conv_suggestions
+from .model import apply_settings, conv_size
 
 SETTINGS = ("W", "F", "S", "P", "C", "K", "seed")
 
@@ -32,20 +33,11 @@ class BackpropModel:
 
     def set(self, **settings):
         """Change settings (see SETTINGS); new random values for new shapes."""
-        unknown = set(settings) - set(SETTINGS)
-        if unknown:
-            raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {SETTINGS}")
-        for name, value in settings.items():
-            setattr(self, name, value)
+        apply_settings(self, settings, SETTINGS)
         self._build()
 
     def _build(self):
-        try:
-            self.output_size = conv_output_size(self.W, self.F, self.S, self.P)
-            self.reason = ""
-        except ShapeError as error:
-            self.output_size, self.reason = None, str(error)
-        legal = not self.reason.startswith(("W must", "F must", "S must", "P must"))
+        self.output_size, self.reason, legal = conv_size(self.W, self.F, self.S, self.P)
         self.formula = conv_formula(self.W, self.F, self.S, self.P) if legal else ""
         self.suggestions = conv_suggestions(self.W, self.F, self.S, self.P) \
             if legal and self.output_size is None else []

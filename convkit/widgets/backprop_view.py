@@ -58,19 +58,8 @@ class BackpropViewer(ModelView):
         self.draw()
 
     @guarded
-    def _on_settings(self, change):
-        self.model.set(**{k: c.value for k, c in self.controls.items()})
-        self.draw()
-
-    @guarded
     def _on_target(self, change):
         self.model.set_target(change["new"])
-        self.draw()
-
-    @guarded
-    def _on_cell(self, change):
-        if self.model.valid:
-            self.model.cell = min(change["new"], self.model.n_cells - 1)
         self.draw()
 
     def draw_pool(self):
@@ -86,10 +75,7 @@ class BackpropViewer(ModelView):
     def draw(self):
         """Redraw the conv row and the readout from the model."""
         m = self.model
-        with self.quietly(), self.hold_sync():
-            self.cell.max = max(m.n_cells - 1, 0)
-            self.play.max = self.cell.max
-            self.cell.value = m.cell
+        self.sync_cell()
         if not m.valid:
             for grid in self.grids:
                 grid.show(np.zeros((1, 1)), title="invalid")
@@ -98,10 +84,7 @@ class BackpropViewer(ModelView):
             self._draw_dx()
         else:
             self._draw_dw()
-        with self.readout.hold_sync(), self.image.widget.hold_sync():
-            self.readout.value = self._readout()
-            self.image.refresh()
-            self.status.value = ""
+        self.show()
 
     def _draw_dx(self):
         m = self.model

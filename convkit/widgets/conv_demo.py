@@ -15,7 +15,8 @@ import numpy as np
 from .. import ops
 from ..backends import use_backend
 from ..errors import DatasetError, ShapeError
-from ..shapes import conv_formula, conv_output_size, conv_suggestions
+from ..shapes import conv_formula, conv_suggestions
+from .model import apply_settings, conv_size
 
 SETTINGS = ("W", "F", "S", "P", "K", "C")
 
@@ -81,11 +82,7 @@ class ConvDemoModel:
 
     def set(self, **settings):
         """Change W, F, S, P, K, C; new random values are drawn for the new shapes."""
-        unknown = set(settings) - set(SETTINGS)
-        if unknown:
-            raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {SETTINGS}")
-        for name, value in settings.items():
-            setattr(self, name, value)
+        apply_settings(self, settings, SETTINGS)
         self._build()
 
     def randomize(self, seed=None):
@@ -94,13 +91,8 @@ class ConvDemoModel:
         self._build()
 
     def _build(self):
-        try:
-            self.output_size = conv_output_size(self.W, self.F, self.S, self.P)
-            self.reason = ""
-        except ShapeError as error:
-            self.output_size, self.reason = None, str(error)
+        self.output_size, self.reason, legal = conv_size(self.W, self.F, self.S, self.P)
         self.valid = self.output_size is not None
-        legal = not self.reason.startswith(("W must", "F must", "S must", "P must"))
         for name in ("K", "C"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

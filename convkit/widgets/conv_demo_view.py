@@ -73,17 +73,6 @@ class FilterSlider(ModelView):
         self.draw_picture()
 
     @guarded
-    def _on_settings(self, change):
-        self.model.set(**{k: c.value for k, c in self.controls.items()})
-        self.draw()
-
-    @guarded
-    def _on_cell(self, change):
-        if self.model.valid:
-            self.model.cell = min(change["new"], self.model.n_cells - 1)
-        self.draw()
-
-    @guarded
     def _on_step(self, button):
         self.model.step()
         with self.quietly():
@@ -104,10 +93,7 @@ class FilterSlider(ModelView):
     def draw(self):
         """Redraw the demo and the readout from the model."""
         m = self.model
-        with self.quietly(), self.hold_sync():
-            self.cell.max = max(m.n_cells - 1, 0)
-            self.play.max = self.cell.max
-            self.cell.value = m.cell
+        self.sync_cell()
         if not m.formula:
             self._blank()
         else:
@@ -140,10 +126,7 @@ class FilterSlider(ModelView):
                 self.output.highlight([])
                 self.sum_text.set_text("invalid settings:\n" + m.formula)
                 self.sum_text.set_color("#c00")
-        with self.readout.hold_sync(), self.image.widget.hold_sync():
-            self.readout.value = self._readout()
-            self.image.refresh()
-            self.status.value = ""
+        self.show()
 
     def _blank(self):
         for grid in (self.inputs, self.filters, self.products, self.output):

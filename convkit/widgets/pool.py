@@ -12,6 +12,7 @@ from ..backends import use_backend
 from ..errors import ShapeError
 from ..shapes import pool_formula, pool_output_size, pool_suggestions, unused_input
 from .conv_demo import demo_images
+from .model import apply_settings
 
 KINDS = {"max": ops.max_pool_forward, "avg": ops.avg_pool_forward, "L2": ops.l2_pool_forward}
 SETTINGS = ("W", "F", "S", "kind", "mode", "source", "image_index", "seed")
@@ -34,11 +35,7 @@ class PoolModel:
 
     def set(self, **settings):
         """Change settings (see SETTINGS) and recompute."""
-        unknown = set(settings) - set(SETTINGS)
-        if unknown:
-            raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {SETTINGS}")
-        for name, value in settings.items():
-            setattr(self, name, value)
+        apply_settings(self, settings, SETTINGS)
         self._build()
 
     def _build(self):

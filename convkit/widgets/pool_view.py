@@ -64,19 +64,10 @@ class PoolingExplorer(ModelView):
                 self.controls["W"].value = 32
         self.draw()
 
-    @guarded
-    def _on_cell(self, change):
-        if self.model.valid:
-            self.model.cell = min(change["new"], self.model.n_cells - 1)
-        self.draw()
-
     def draw(self):
         """Redraw the input, the output and the readout from the model."""
         m = self.model
-        with self.quietly(), self.hold_sync():
-            self.cell.max = max(m.n_cells - 1, 0)
-            self.play.max = self.cell.max
-            self.cell.value = m.cell
+        self.sync_cell()
         vmax = 1.6 * float(np.abs(m.x).max()) if m.x is not None else 1  # keep numbers readable
         title = m.image_name or f"input {m.W}x{m.W}"
         self.input_grid.show(m.x if m.x is not None else np.zeros((1, 1)), title=title, vmax=vmax)
@@ -99,10 +90,7 @@ class PoolingExplorer(ModelView):
             self.strike.set_data([edge, edge, np.nan, -0.5, m.W - 0.5], [-0.5, m.W - 0.5, np.nan, edge, edge])
         else:
             self.strike.set_data([], [])
-        with self.readout.hold_sync(), self.image.widget.hold_sync():
-            self.readout.value = self._readout()
-            self.image.refresh()
-            self.status.value = ""
+        self.show()
 
     def _readout(self):
         m = self.model

@@ -146,10 +146,7 @@ class ReceptiveFieldExplorer(ModelView):
         self.ax_trace.set_xlim(-0.6, max(len(sizes), 3) - 0.4)
         self.ax_trace.set_xticks(range(len(sizes)))
         self.ax_trace.set_title(f"receptive field after each layer (last: {m.size})", fontsize=9, y=1.0)
-        with self.readout.hold_sync(), self.image.widget.hold_sync():
-            self.readout.value = self._readout()
-            self.image.refresh()
-            self.status.value = ""
+        self.show()
 
     def _readout(self):
         m = self.model

@@ -8,6 +8,7 @@ parameter count and the 1-D example of the notes (weights [1, 0, -1], bias 0).
 from ..errors import ShapeError
 from ..shapes import (conv_formula, conv_output_size, conv_params, conv_suggestions, conv_windows,
                       unused_positions)
+from .model import check_settings
 
 SETTINGS = ("W", "F", "S", "P", "D", "mode", "depth", "K")
 
@@ -60,9 +61,7 @@ class ShapeModel:
 
     def set(self, **settings):
         """Change several settings at once (one recomputation)."""
-        unknown = set(settings) - set(SETTINGS) - {"inputs", "bias"}
-        if unknown:
-            raise ShapeError(f"unknown setting(s) {sorted(unknown)}; the settings are {SETTINGS}")
+        check_settings(settings.keys() - {"inputs", "bias"}, SETTINGS)  # the example's, not listed
         object.__setattr__(self, "_ready", False)
         try:
             for name, value in settings.items():

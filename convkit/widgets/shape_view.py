@@ -107,10 +107,7 @@ class ShapeExplorer(ModelView):
             self.neuron.max = max(len(m.windows) - 1, 0)
         self._line(self.strict_line, "strict")
         self._line(self.floor_line, "floor")
-        with self.readout.hold_sync(), self.image.widget.hold_sync():
-            self.readout.value = self._readout()
-            self.image.refresh()
-            self.status.value = ""
+        self.show()
 
     def _readout(self):
         m = self.model

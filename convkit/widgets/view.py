@@ -66,7 +66,9 @@ class ModelView(ipywidgets.VBox):
     """A view: an ipywidgets box with .model, a `readout` and a `status` HTML.
 
     Controls are set from the model inside quietly(), so their callbacks do
-    not fire back; draw() is the view's own redraw.
+    not fire back; draw() is the view's own redraw. The callbacks and helpers
+    below serve the views that have what they name (self.controls, self.cell,
+    self.play, self.image, _readout()).
     """
 
     def __init__(self, model, children):
@@ -92,3 +94,30 @@ class ModelView(ipywidgets.VBox):
                 callback(change)
         for control in controls:
             control.observe(on_change, names="value")
+
+    @guarded
+    def _on_settings(self, change):
+        """Set the model from the sliders in self.controls, then redraw."""
+        self.model.set(**{name: control.value for name, control in self.controls.items()})
+        self.draw()
+
+    @guarded
+    def _on_cell(self, change):
+        """Move the model to the cell the self.cell slider picks, then redraw."""
+        if self.model.valid:
+            self.model.cell = min(change["new"], self.model.n_cells - 1)
+        self.draw()
+
+    def sync_cell(self):
+        """Set the self.cell slider and the self.play button from the model's cells."""
+        with self.quietly(), self.hold_sync():
+            self.cell.max = max(self.model.n_cells - 1, 0)
+            self.play.max = self.cell.max
+            self.cell.value = self.model.cell
+
+    def show(self):
+        """Show the view's _readout() and its re-rendered self.image; clear the status."""
+        with self.readout.hold_sync(), self.image.widget.hold_sync():
+            self.readout.value = self._readout()
+            self.image.refresh()
+            self.status.value = ""
