@@ -26,7 +26,7 @@ import numpy as np
 from convkit.backends import cpu
 from convkit.backends import numpy as ref
 from convkit.backends.cpu import conv as kit_conv
-from convkit.backends.cpu.support import blas, im2col
+from convkit.backends.cpu.support import blas, im2col, winograd
 
 from cifar_net import kit_net, net_params, torch_net
 
@@ -117,7 +117,8 @@ def profile_conv(N, C, H, W, K, F, S, P, rng, repeats):
     with blas.one_thread():
         for _ in range(2):  # the first pass warms the caches and the scratch buffers
             times = {}
-            for name, fn in _im2col_phases(conv, x, w, b, dout):
+            phases = _winograd_phases if conv.winograd else _im2col_phases
+            for name, fn in phases(conv, x, w, b, dout):
                 times[name] = min(timed(fn) for _ in range(repeats)) * 1e3
     whole = statistics.median(timed(lambda: cpu.conv_backward(dout, cpu.conv_forward(x, w, b, S, P)[1]))
                               for _ in range(repeats)) * 1e3
@@ -159,6 +160,41 @@ def _im2col_phases(conv, x, w, b, dout):
     ]
 
 
+def _winograd_phases(conv, x, w, b, dout):
+    """(name, callable) of the Winograd path's steps, each over every slice of the batch."""
+    out, dx = np.empty(dout.shape, np.float32), np.empty(x.shape, np.float32)
+    bufs = {}
+    for start, stop in conv.slices:
+        columns = (stop - start) * conv.T
+        bufs[start] = {"V": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
+                                                 conv.C, columns, np.float32),
+                       "M": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
+                                                 conv.K, columns, np.float32)}
+    U = winograd.filter_transform(w)
+    U_t = np.ascontiguousarray(U.transpose(0, 2, 1))
+    dU = []
+
+    def each(step):
+        return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices]
+
+    return [
+        ("filter transforms U, U^T", lambda: np.ascontiguousarray(winograd.filter_transform(w).transpose(0, 2, 1))),
+        ("input transform V (x2)", each(lambda a, z, m: [winograd.input_transform(
+            x[a:z], m["V"], conv.P, conv.th, conv.tw) for _ in range(2)])),
+        ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),
+        ("output transform", each(lambda a, z, m: winograd.output_transform(
+            m["M"], b, out[a:z], conv.th, conv.tw))),
+        ("dout transform dM", each(lambda a, z, m: winograd.output_adjoint(
+            dout[a:z], m["M"], conv.th, conv.tw))),
+        ("16 GEMMs dU = dM V^T", each(lambda a, z, m: dU.append(np.matmul(m["M"], m["V"].transpose(0, 2, 1))))),
+        ("16 GEMMs dV = U^T dM", each(lambda a, z, m: np.matmul(U_t, m["M"], out=m["V"]))),
+        ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(
+            m["V"], dx[a:z], conv.P, conv.th, conv.tw))),
+        ("dW = G^T dU G, db", lambda: (winograd.filter_gradient(dU[0]), dout.sum(axis=(0, 2, 3)))),
+        ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
+    ]
+
+
 def print_profile(repeats):
     """The --profile table: per conv case, ms per phase on one core, and the whole call."""
     rng = np.random.default_rng(0)
@@ -166,7 +202,8 @@ def print_profile(repeats):
     for name, shape in CONVS.items():
         times, whole = profile_conv(*shape, rng, repeats)
         work = sum(times.values())
-        print(f"\n## {name}: slices of {shape[0] // len(_slices(shape))} images")
+        path = "Winograd" if _conv(shape).winograd else "im2col"
+        print(f"\n## {name}: {path}, slices of {shape[0] // len(_conv(shape).slices)} images")
         print("| phase (one core, all slices) | ms | share |")
         print("|---|---:|---:|")
         for phase, ms in times.items():
@@ -176,10 +213,9 @@ def print_profile(repeats):
               f"threads lose {max(whole * threads - work, 0):.2f} ms-core |")
 
 
-def _slices(shape):
+def _conv(shape):
     N, C, H, W, K, F, S, P = shape
-    x = np.zeros((N, C, H, W), np.float32)
-    return kit_conv._Conv(x, np.zeros((K, C, F, F), np.float32), S, P, 1).slices
+    return kit_conv._Conv(np.zeros((N, C, H, W), np.float32), np.zeros((K, C, F, F), np.float32), S, P, 1)
 
 
 def pool_case(rng):
