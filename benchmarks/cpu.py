@@ -171,14 +171,14 @@ def _winograd_phases(conv, x, w, b, dout):
                        "M": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
                                                  conv.K, columns, np.float32)}
     U = winograd.filter_transform(w)
-    U_t = np.ascontiguousarray(U.transpose(0, 2, 1))
+    U_t = winograd.filter_transform(w, transposed=True)
     dU = []
 
     def each(step):
         return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices]
 
     return [
-        ("filter transforms U, U^T", lambda: np.ascontiguousarray(winograd.filter_transform(w).transpose(0, 2, 1))),
+        ("filter transforms U, U^T", lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
         ("input transform V (x2)", each(lambda a, z, m: [winograd.input_transform(
             x[a:z], m["V"], conv.P, conv.th, conv.tw) for _ in range(2)])),
         ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),

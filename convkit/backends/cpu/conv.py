@@ -177,7 +177,7 @@ def _winograd_backward(dout, x, w, conv):
     summed in slice order afterwards: no fresh array per slice, and the same
     sum whichever thread ran which slice.
     """
-    U_t = np.ascontiguousarray(winograd.filter_transform(w.astype(x.dtype, copy=False)).transpose(0, 2, 1))
+    U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True)
     dx = np.empty_like(x)
     dU = scratch("winograd dU", (len(conv.slices), 16, conv.K, conv.C), x.dtype)
 
