@@ -127,12 +127,13 @@ def test_winograd_conv_matches_reference(case, dtype, winograd_for_any_channels)
 
 
 def test_winograd_path_is_taken_by_channel_heavy_3x3_convs_only():
-    x16, x3 = np.zeros((2, 16, 8, 8), np.float32), np.zeros((2, 3, 8, 8), np.float32)
-    w16, w3 = np.zeros((4, 16, 3, 3), np.float32), np.zeros((4, 3, 3, 3), np.float32)
-    assert cpu.conv_forward(x16, w16, np.zeros(4, np.float32), 1, 1)[1][2].winograd
-    assert not cpu.conv_forward(x3, w3, np.zeros(4, np.float32), 1, 1)[1][2].winograd
-    assert not cpu.conv_forward(x16, w16, np.zeros(4, np.float32), 2, 1)[1][2].winograd
-    assert not cpu.conv_forward(x16, w16, np.zeros(4, np.float32), 1, 2, 2)[1][2].winograd
+    def path(C, F=3, S=1, D=1):
+        x, w = np.zeros((2, C, 8, 8), np.float32), np.zeros((4, C, F, F), np.float32)
+        return cpu.conv_forward(x, w, np.zeros(4, np.float32), S, 1, D)[1][2].winograd
+
+    assert path(32) and path(64)
+    assert not path(3) and not path(16)
+    assert not path(32, S=2) and not path(32, D=2) and not path(32, F=5)
 
 
 @pytest.mark.parametrize("pad", [0, 1, 2])

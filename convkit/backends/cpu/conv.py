@@ -28,7 +28,9 @@ The products are about 80% of im2col's time on the channel-heavy convs of a
 CIFAR net (benchmarks/cpu.py --profile), and they already run near the speed
 of one core's BLAS whatever the slice size (larger slices did not help), so
 fewer multiply-adds is what is left to win.  With few input channels (an RGB
-first layer) im2col's matrix is small and its one product stays the faster.
+first layer) im2col's matrix is small and its one product stays the faster;
+the Winograd path was measured faster at 32 and 64 input channels (conv B and
+C of benchmarks/cpu.py), so it starts at 32.
 A Winograd slice holds about WINOGRAD_COLUMNS tiles: its transformed input
 and output are 16 values per tile, and slices of 128 tiles (2 images of
 16x16) keep them in the core's L2 cache between the transforms and the
@@ -45,7 +47,7 @@ from .support.threads import get_num_threads, parallel_map
 from .support.workspace import scratch
 
 COLUMNS = 512
-WINOGRAD_MIN_CHANNELS = 16
+WINOGRAD_MIN_CHANNELS = 32
 WINOGRAD_COLUMNS = 128
 
 
