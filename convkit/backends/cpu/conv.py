@@ -161,10 +161,10 @@ def _winograd_forward(x, w, b, conv):
     """conv_forward on the Winograd path: out (N, K, Ho, Wo).
 
     The transformed input V of each slice is kept (conv.V) for the backward
-    pass, which would otherwise transform x again (a tenth of the backward's
-    time on conv B).  V is 4x the size of x; a fresh array of that size costs
-    no page faults here, as the allocator reuses the memory of the previous
-    step's.
+    pass instead of transforming x again: V is 4x the size of x, a fresh
+    array each call, and still conv B and C forward+backward ran about 4%
+    faster than with a scratch V rebuilt in the backward pass (the C
+    allocator reuses the memory of the previous call's V).
     """
     U = winograd.filter_transform(w.astype(x.dtype, copy=False))
     b = for_kernel(b, x.dtype)
