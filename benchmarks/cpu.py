@@ -1,6 +1,6 @@
 """Speed of the Numba CPU backend next to PyTorch on the CPU and the NumPy reference.
 
-    python benchmarks/cpu.py [--repeats 15] [--threads N] [--quick]
+    python benchmarks/cpu.py [--repeats 15] [--threads N] [--quick] [--profile]
 
 Prints one table row per case: the median time of each contender and the
 ratio of this backend's time to PyTorch's, measured in the same run (the
@@ -10,7 +10,8 @@ are shown. The reference backend is slow, so it runs once on a small batch
 and its time is scaled up linearly to the full batch (marked "~").
 All arrays are NCHW float32; both libraries use every core, or N threads
 with --threads N (--threads 1 compares the work per core, which a machine
-busy with other programs disturbs least).
+busy with other programs disturbs least). --profile prints, for each conv
+case, where the kit's time goes instead (see profile_conv).
 """
 import argparse
 import os
@@ -24,6 +25,8 @@ import numpy as np
 
 from convkit.backends import cpu
 from convkit.backends import numpy as ref
+from convkit.backends.cpu import conv as kit_conv
+from convkit.backends.cpu.support import blas, im2col, winograd
 
 from cifar_net import kit_net, net_params, torch_net
 
@@ -92,6 +95,127 @@ def conv_case(N, C, H, W, K, F, S, P, rng):
             tF.conv2d(tx, tw, tb, S, P).backward(tdout)
         contenders["torch"] = pytorch
     return contenders, reference, N / REFERENCE_BATCH
+
+
+def profile_conv(N, C, H, W, K, F, S, P, rng, repeats):
+    """Milliseconds of each phase of the kit's conv forward+backward, and of the whole call.
+
+    The phases are the steps conv.py runs on each slice of the batch, timed
+    one at a time on one thread (BLAS too) and summed over the slices: the
+    work a single core does.  "whole call" is conv_forward + conv_backward as
+    the kit runs them on its threads; with T threads, whole call x T minus the
+    sum of the phases is what the threads lose to hand-offs, waiting and
+    shared memory bandwidth.
+    """
+    x = rng.standard_normal((N, C, H, W), dtype=np.float32)
+    w = rng.standard_normal((K, C, F, F), dtype=np.float32)
+    b = rng.standard_normal(K, dtype=np.float32)
+    out, cache = cpu.conv_forward(x, w, b, S, P)
+    dout = rng.standard_normal(out.shape, dtype=np.float32)
+    conv = cache[2]
+    times = {}
+    with blas.one_thread():
+        for _ in range(2):  # the first pass warms the caches and the scratch buffers
+            times = {}
+            phases = _winograd_phases if conv.winograd else _im2col_phases
+            for name, fn in phases(conv, x, w, b, dout):
+                times[name] = min(timed(fn) for _ in range(repeats)) * 1e3
+    whole = min(timed(lambda: cpu.conv_backward(dout, cpu.conv_forward(x, w, b, S, P)[1]))
+                              for _ in range(repeats)) * 1e3
+    return times, whole
+
+
+def _im2col_phases(conv, x, w, b, dout):
+    """(name, callable) of the im2col path's steps, each over every slice of the batch."""
+    K, L, R = conv.K, conv.L, conv.R
+    wb = np.concatenate([w.reshape(K, R), b.reshape(K, 1)], axis=1)
+    w_t = np.ascontiguousarray(w.reshape(K, R).T)
+    out = np.empty(dout.shape, np.float32)
+    bufs = {}
+    for start, stop in conv.slices:
+        n = stop - start
+        bufs[start] = {
+            "xp": np.zeros((n, conv.C, conv.Hp * conv.Wp), np.float32),
+            "cols": np.empty((R + 1, n * L), np.float32), "rows": np.empty((K, n * L), np.float32),
+            "dcols": np.empty((R, n * L), np.float32), "dx": np.empty((n, conv.C, conv.H, conv.W), np.float32)}
+
+    def each(step, one_image=True):
+        """step over every slice; one_image=False skips the slices of one image, as conv.py does."""
+        return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices
+                        if one_image or stop - start > 1]
+
+    return [
+        ("pad", each(lambda a, z, m: im2col.pad_kernel(x[a:z], m["xp"], conv.P))),
+        ("im2col", each(lambda a, z, m: im2col.im2col_kernel(
+            m["xp"], m["cols"], conv.HH, conv.WW, conv.S, conv.D, conv.Wp, conv.Ho, conv.Wo))),
+        ("GEMM out = W cols", each(lambda a, z, m: np.matmul(wb, m["cols"], out=m["rows"]))),
+        ("reorder out", each(lambda a, z, m: out[a:z].__setitem__(Ellipsis, conv.images(m["rows"])), False)),
+        ("reorder dout", each(lambda a, z, m: conv.images(m["rows"]).__setitem__(Ellipsis, dout[a:z]), False)),
+        ("GEMM dW = dout cols^T", each(lambda a, z, m: m["cols"] @ m["rows"].T)),
+        ("GEMM dcols = W^T dout", each(lambda a, z, m: np.matmul(w_t, m["rows"], out=m["dcols"]))),
+        ("col2im", each(lambda a, z, m: im2col.col2im_kernel(
+            m["dcols"], m["xp"], conv.HH, conv.WW, conv.S, conv.D, conv.Wp, conv.Ho, conv.Wo))),
+        ("unpad", each(lambda a, z, m: im2col.unpad_kernel(m["xp"], m["dx"], conv.P))),
+        ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
+    ]
+
+
+def _winograd_phases(conv, x, w, b, dout):
+    """(name, callable) of the Winograd path's steps, each over every slice of the batch."""
+    out, dx = np.empty(dout.shape, np.float32), np.empty(x.shape, np.float32)
+    bufs = {}
+    for start, stop in conv.slices:
+        columns = (stop - start) * conv.T
+        bufs[start] = {"V": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
+                                                 conv.C, columns, np.float32),
+                       "M": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
+                                                 conv.K, columns, np.float32)}
+    U = winograd.filter_transform(w)
+    U_t = winograd.filter_transform(w, transposed=True)
+    dU = []
+
+    def each(step):
+        return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices]
+
+    return [
+        ("filter transforms U, U^T", lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
+        ("input transform V", each(lambda a, z, m: winograd.input_transform(
+            x[a:z], m["V"], conv.P, conv.th, conv.tw))),
+        ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),
+        ("output transform", each(lambda a, z, m: winograd.output_transform(
+            m["M"], b, out[a:z], conv.th, conv.tw))),
+        ("dout transform dM", each(lambda a, z, m: winograd.output_adjoint(
+            dout[a:z], m["M"], conv.th, conv.tw))),
+        ("16 GEMMs dU = dM V^T", each(lambda a, z, m: dU.append(np.matmul(m["M"], m["V"].transpose(0, 2, 1))))),
+        ("16 GEMMs dV = U^T dM", each(lambda a, z, m: np.matmul(U_t, m["M"], out=m["V"]))),
+        ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(
+            m["V"], dx[a:z], conv.P, conv.th, conv.tw))),
+        ("dW = G^T dU G, db", lambda: (winograd.filter_gradient(dU[0]), dout.sum(axis=(0, 2, 3)))),
+        ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
+    ]
+
+
+def print_profile(repeats):
+    """The --profile table: per conv case, ms per phase on one core, and the whole call."""
+    rng = np.random.default_rng(0)
+    threads = cpu.get_num_threads()
+    for name, shape in CONVS.items():
+        times, whole = profile_conv(*shape, rng, repeats)
+        work = sum(times.values())
+        path = "Winograd" if _conv(shape).winograd else "im2col"
+        print(f"\n## {name}: {path}, slices of {shape[0] // len(_conv(shape).slices)} images")
+        print("| phase (one core, all slices) | ms | share |")
+        print("|---|---:|---:|")
+        for phase, ms in times.items():
+            print(f"| {phase} | {ms:.2f} | {ms / work:.0%} |")
+        print(f"| sum of phases | {work:.2f} | 100% |")
+        print(f"| whole call on {threads} thread(s) | {whole:.2f} | "
+              f"threads lose {max(whole * threads - work, 0):.2f} ms-core |")
+
+
+def _conv(shape):
+    N, C, H, W, K, F, S, P = shape
+    return kit_conv._Conv(np.zeros((N, C, H, W), np.float32), np.zeros((K, C, F, F), np.float32), S, P, 1)
 
 
 def pool_case(rng):
@@ -168,11 +292,17 @@ def main():
     parser.add_argument("--repeats", type=int, default=15, help="timed runs per contender")
     parser.add_argument("--threads", type=int, default=None, help="threads for both (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="skip the slow reference backend")
+    parser.add_argument("--profile", action="store_true", help="where the time of each conv case goes")
     args = parser.parse_args()
     if args.threads:
         cpu.set_num_threads(args.threads)
         if torch is not None:
             torch.set_num_threads(args.threads)
+    if args.profile:
+        print(f"# convkit 'cpu' backend, {machine()}, load average {os.getloadavg()[0]:.1f}, "
+              f"kit threads {cpu.get_num_threads()}; min ms of {args.repeats} runs per phase")
+        print_profile(args.repeats)
+        return
     rng = np.random.default_rng(0)
     cases = {name: conv_case(*shape, rng) for name, shape in CONVS.items()}
     cases["max pool 2x2/2 on 64x32x32x32"] = pool_case(rng)

@@ -16,7 +16,8 @@ from numba.core.dispatcher import Dispatcher
 from convkit import ops
 from convkit.backends import cpu, use_backend
 from convkit.backends import numpy as ref
-from convkit.gradcheck import check_op, numerical_gradient, rel_error
+from convkit.backends.cpu import conv as cpu_conv
+from convkit.gradcheck import check_op, numerical_gradient, numerical_gradient_array, rel_error
 from every_backend import NAN_OPS, POOLS, nan_outputs, tied_max_pool
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
@@ -85,6 +86,67 @@ def test_conv_matches_reference(case, dtype):
     assert_close(out, expected, dtype)
     dout = random_array(rng, out.shape, dtype)
     assert_all_close(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache), dtype)
+
+
+def winograd_cases(n, seed):
+    """n random 3x3 stride-1 settings for the Winograd path: odd and even H, W, padding 0 to 3, batch 1 to 5."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < n:
+        N, C, K, P = rng.integers(1, 6), rng.integers(1, 20), rng.integers(1, 9), rng.integers(0, 4)
+        H, W = rng.integers(1, 12, size=2)
+        if H + 2 * P >= 3 and W + 2 * P >= 3:
+            cases.append(dict(x_shape=(int(N), int(C), int(H), int(W)), w_shape=(int(K), int(C), 3, 3),
+                              stride=1, pad=int(P), dilation=1))
+    return cases
+
+
+WINOGRAD_CASES = winograd_cases(40, seed=5) + [
+    c for c in CONV_CASES if c["w_shape"][2:] == (3, 3) and c["stride"] == c["dilation"] == 1]
+
+
+@pytest.fixture
+def winograd_for_any_channels(monkeypatch):
+    """Send every 3x3 stride-1 conv down the Winograd path, however few its input channels."""
+    monkeypatch.setattr(cpu_conv, "WINOGRAD_MIN_CHANNELS", 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", WINOGRAD_CASES, ids=str)
+def test_winograd_conv_matches_reference(case, dtype, winograd_for_any_channels):
+    rng = np.random.default_rng(17)
+    x = random_array(rng, case["x_shape"], dtype)
+    w = random_array(rng, case["w_shape"], dtype)
+    b = random_array(rng, case["w_shape"][:1], dtype)
+    out, cache = cpu.conv_forward(x, w, b, 1, case["pad"])
+    assert cache[2].winograd
+    expected, ref_cache = ref.conv_forward(x, w, b, 1, case["pad"])
+    assert_close(out, expected, dtype)
+    dout = random_array(rng, out.shape, dtype)
+    assert_all_close(cpu.conv_backward(dout, cache), ref.conv_backward(dout, ref_cache), dtype)
+
+
+def test_winograd_path_is_taken_by_channel_heavy_3x3_convs_only():
+    def path(C, F=3, S=1, D=1):
+        x, w = np.zeros((2, C, 8, 8), np.float32), np.zeros((4, C, F, F), np.float32)
+        return cpu.conv_forward(x, w, np.zeros(4, np.float32), S, 1, D)[1][2].winograd
+
+    assert path(32) and path(64)
+    assert not path(3) and not path(16)
+    assert not path(32, S=2) and not path(32, D=2) and not path(32, F=5)
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_winograd_conv_passes_gradient_checks(pad, winograd_for_any_channels):
+    rng = np.random.default_rng(18 + pad)
+    x, w, b = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    out, cache = cpu.conv_forward(x, w, b, 1, pad)
+    assert cache[2].winograd
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = cpu.conv_backward(dout, cache)
+    for value, grad in ((x, dx), (w, dw), (b, db)):
+        numeric = numerical_gradient_array(lambda _: cpu.conv_forward(x, w, b, 1, pad)[0], value, dout)
+        assert rel_error(grad, numeric) < 1e-7
 
 
 def local_cases(n, seed):
@@ -366,7 +428,9 @@ def run_every_kernel(dtype, readonly):
             a.flags.writeable = not readonly
         return made
 
-    for case in CONV_CASES[:4]:
+    winograd = dict(x_shape=(2, cpu_conv.WINOGRAD_MIN_CHANNELS, 5, 4), w_shape=(3, cpu_conv.WINOGRAD_MIN_CHANNELS, 3, 3),
+                    stride=1, pad=1, dilation=1)
+    for case in CONV_CASES[:4] + [winograd]:
         x, w, b = arrays(case["x_shape"], case["w_shape"], case["w_shape"][:1])
         out, cache = cpu.conv_forward(x, w, b, case["stride"], case["pad"], case["dilation"])
         cpu.conv_backward(*arrays(out.shape), cache)
@@ -402,7 +466,7 @@ def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
                if module_name.startswith("convkit.backends.cpu.")
                for name, obj in vars(module).items()
                if isinstance(getattr(obj, "kernel", obj), Dispatcher)}
-    assert len(kernels) == 22
+    assert len(kernels) == 26
     for name, kernel in kernels.items():
         dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
         assert dtypes == ["float32", "float64"], (name, kernel.signatures)

@@ -71,6 +71,25 @@ def test_conv_gives_the_same_results_on_one_and_two_threads():
         np.testing.assert_allclose(one, two, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_winograd_conv_gives_the_same_results_on_one_and_two_threads(dtype):
+    rng = np.random.default_rng(41)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((13, 33, 9, 7), (6, 33, 3, 3), (6,)))
+    dout = rng.standard_normal((13, 6, 9, 7)).astype(dtype)
+    results = []
+    before = cpu.get_num_threads()
+    for n in (1, 2, 2):
+        cpu.set_num_threads(n)
+        out, cache = cpu.conv_forward(x, w, b, 1, 1)
+        assert cache[2].winograd
+        results.append((out,) + cpu.conv_backward(dout, cache))
+    cpu.set_num_threads(before)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for one, two, again in zip(*results):
+        np.testing.assert_allclose(one, two, rtol=tolerance, atol=tolerance * np.abs(one).max())
+        np.testing.assert_array_equal(two, again)
+
+
 def test_scratch_buffers_are_reused_per_key_and_thread():
     a = workspace.scratch("test", (3, 4), np.float32)
     assert workspace.scratch("test", (3, 4), np.float32) is a

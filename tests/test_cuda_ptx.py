@@ -105,6 +105,8 @@ NO_CUDA_TWIN = {
     "dropout_backward_kernel",  # elementwise multiply_kernel(dout, mask)
     "batch_stats_kernel",       # reductions (support/reduce.py) and center_kernel
     "pad_kernel", "unpad_kernel",  # im2col_kernel and col2im_kernel read and skip the padding
+    # the CPU backend's Winograd path for 3x3 stride-1 convs; the CUDA backend convolves directly
+    "input_transform", "output_transform", "output_adjoint", "input_adjoint",
 }
 
 
