@@ -178,7 +178,8 @@ def _winograd_phases(conv, x, w, b, dout):
         return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices]
 
     return [
-        ("filter transforms U, U^T", lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
+        ("filter transforms U, U^T",
+         lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
         ("input transform V", each(lambda a, z, m: winograd.input_transform(
             x[a:z], m["V"], conv.P, conv.th, conv.tw))),
         ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),

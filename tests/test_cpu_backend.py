@@ -428,7 +428,8 @@ def run_every_kernel(dtype, readonly):
             a.flags.writeable = not readonly
         return made
 
-    winograd = dict(x_shape=(2, cpu_conv.WINOGRAD_MIN_CHANNELS, 5, 4), w_shape=(3, cpu_conv.WINOGRAD_MIN_CHANNELS, 3, 3),
+    channels = cpu_conv.WINOGRAD_MIN_CHANNELS
+    winograd = dict(x_shape=(2, channels, 5, 4), w_shape=(3, channels, 3, 3),
                     stride=1, pad=1, dilation=1)
     for case in CONV_CASES[:4] + [winograd]:
         x, w, b = arrays(case["x_shape"], case["w_shape"], case["w_shape"][:1])
