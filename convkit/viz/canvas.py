@@ -4,6 +4,8 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .grid import exact_text
+
 
 class Canvas:
     """A figure of width x height inches drawn by Agg.
@@ -18,7 +20,8 @@ class Canvas:
         self._agg = FigureCanvasAgg(self.figure)
 
     def png(self):
-        """The figure as PNG bytes."""
+        """The figure as PNG bytes: fast compression (it is redrawn often), unhinted text."""
         buffer = io.BytesIO()
-        self._agg.print_png(buffer)
+        with exact_text():
+            self._agg.print_png(buffer, pil_kwargs={"compress_level": 1})
         return buffer.getvalue()

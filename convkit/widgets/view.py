@@ -2,12 +2,11 @@
 import contextlib
 import functools
 import html
-import io
 import traceback
 
 import ipywidgets
 
-from ..viz import Canvas, exact_text
+from ..viz import Canvas
 
 
 class CanvasImage:
@@ -24,11 +23,8 @@ class CanvasImage:
                                                                 height="auto"))
 
     def png(self):
-        """The figure as PNG bytes (fast compression), text drawn without pixel hinting."""
-        buffer = io.BytesIO()
-        with exact_text():
-            self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
+        """The figure as PNG bytes (Canvas.png)."""
+        return self.canvas.png()
 
     def refresh(self):
         self.widget.value = self.png()
