@@ -220,6 +220,22 @@ def test_max_pool_ties_go_to_the_first_max(case):
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("x_shape", [(2, 3, 8, 8), (1, 2, 9, 7), (3, 1, 2, 2), (2, 2, 5, 6)])
+def test_max_pool_2x2_fast_path_matches_reference_on_ties_and_nans(x_shape):
+    rng = np.random.default_rng(12)
+    for x in (rng.standard_normal(x_shape), rng.integers(0, 2, x_shape).astype(np.float64)):
+        x[0, 0, 0, 1] = np.nan                      # one plane with a NaN: the batch is redone
+        for batch in (x[1:], x):
+            if not len(batch):
+                continue
+            out, cache = cpu.max_pool_forward(batch, 2, 2)
+            expected, ref_cache = ref.max_pool_forward(batch, 2, 2)
+            np.testing.assert_array_equal(out, expected)
+            dout = np.arange(1.0, out.size + 1).reshape(out.shape)
+            np.testing.assert_array_equal(cpu.max_pool_backward(dout, cache),
+                                          ref.max_pool_backward(dout, ref_cache))
+
+
 def test_l2_pool_of_a_zero_window_has_zero_gradient():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, :2, :2] = [[3.0, 0.0], [0.0, 4.0]]

@@ -1,4 +1,5 @@
-"""The CPU backend's worker threads, its BLAS thread setting and its scratch buffers."""
+"""The CPU backend's worker threads, its BLAS thread setting, its scratch buffers and its
+malloc settings."""
 import os
 import subprocess
 import sys
@@ -107,6 +108,20 @@ def test_scratch_keeps_only_the_latest_buffers():
     for i in range(workspace.KEEP):
         workspace.scratch("newer", (i + 1,), np.float32)
     assert workspace.scratch("oldest", (2,), np.float32) is not first
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt: Linux only")
+def test_large_arrays_are_reused_without_page_faults():
+    import resource
+    from convkit.backends.cpu.support import memory
+    assert memory.keep_freed_memory()
+    size = 48 * 2 ** 20 // 4                   # over glibc's default limit of 32 MiB
+    for _ in range(2):
+        np.ones(size, np.float32)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    total = sum(float(np.ones(size, np.float32)[-1]) for _ in range(5))
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    assert total == 5 and faults < 20          # fresh pages would be 12,288 (or 24 huge pages) each
 
 
 def test_import_convkit_leaves_numba_unloaded():

@@ -4,7 +4,8 @@ Same functions, same signatures and the same results as convkit.backends.numpy
 (to float rounding); all arrays are C-contiguous NumPy arrays, NCHW for image
 batches. Kernels are compiled on first use and cached on disk (cache=True).
 support/threads.py tells how the work is spread over the cores, conv.py how a
-convolution becomes matrix products.
+convolution becomes matrix products, support/memory.py why large arrays are
+reused rather than taken fresh from the system.
 """
 try:
     import numba  # noqa: F401
@@ -13,6 +14,8 @@ except ImportError as error:
 else:
     _MISSING = None
     from .support.threads import get_num_threads, set_num_threads  # first: picks the threading layer
+    from .support.memory import keep_freed_memory
+    keep_freed_memory()
     from .affine import affine_backward, affine_forward
     from .arrays import argmax_rows, asarray, sum_squares, to_numpy, zeros
     from .batchnorm import batchnorm_backward, batchnorm_forward
