@@ -119,12 +119,12 @@ def local(x, w, b, stride, pad):
     _bias(b, (Ho, Wo, K), w)
 
 
-def pool(x, size, stride):
-    """x (N, C, H, W); a size x size window stepping by stride must fit evenly."""
+def pool(x, size, stride, mode="strict"):
+    """x (N, C, H, W); a size x size window stepping by stride must fit (evenly, in mode strict)."""
     array("x", x, "(N, C, H, W)")
     what = f"pooling x {tuple(x.shape)} with size={size}, stride={stride}"
     for axis, length in (("height", x.shape[2]), ("width", x.shape[3])):
-        _output_size(what, axis, length, size, stride, output_size=pool_output_size)
+        _output_size(what, axis, length, size, stride, mode, output_size=pool_output_size)
 
 
 def affine(x, w, b):

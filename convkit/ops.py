@@ -91,13 +91,14 @@ def local_backward(dout, cache):
     return _backward(LOCAL, dout, cache)
 
 
-def max_pool_forward(x, size=2, stride=2):
+def max_pool_forward(x, size=2, stride=2, mode="strict"):
     """Max pooling over size x size windows, no padding.
 
     x: (N, C, H, W). Returns out (N, C, Ho, Wo), Ho = (H - size)/stride + 1
-    (Wo likewise), and a cache.
+    (Wo likewise), and a cache. mode="floor" rounds Ho and Wo down: the last
+    rows and columns that fit no window are not read (their dx is 0).
     """
-    checks.pool(x, size, stride)
+    checks.pool(x, size, stride, mode)
     return _forward(MAX_POOL, x, int(size), int(stride))
 
 
@@ -106,9 +107,9 @@ def max_pool_backward(dout, cache):
     return _backward(MAX_POOL, dout, cache)
 
 
-def avg_pool_forward(x, size=2, stride=2):
-    """Average pooling: x (N, C, H, W) -> out (N, C, Ho, Wo), cache."""
-    checks.pool(x, size, stride)
+def avg_pool_forward(x, size=2, stride=2, mode="strict"):
+    """Average pooling: x (N, C, H, W) -> out (N, C, Ho, Wo), cache; mode as in max_pool_forward."""
+    checks.pool(x, size, stride, mode)
     return _forward(AVG_POOL, x, int(size), int(stride))
 
 
@@ -117,12 +118,12 @@ def avg_pool_backward(dout, cache):
     return _backward(AVG_POOL, dout, cache)
 
 
-def l2_pool_forward(x, size=2, stride=2):
+def l2_pool_forward(x, size=2, stride=2, mode="strict"):
     """L2-norm pooling, sqrt of the sum of squares of each window.
 
-    x (N, C, H, W) -> out (N, C, Ho, Wo), cache.
+    x (N, C, H, W) -> out (N, C, Ho, Wo), cache; mode as in max_pool_forward.
     """
-    checks.pool(x, size, stride)
+    checks.pool(x, size, stride, mode)
     return _forward(L2_POOL, x, int(size), int(stride))
 
 

@@ -59,7 +59,7 @@ def test_conv_layer_matches_the_op(rng):
     np.testing.assert_array_equal(layer.grads["b"], db_ref)
 
 
-def test_floor_mode_pool_crops_the_unused_rows(rng):
+def test_floor_mode_pool_skips_the_unused_rows(rng):
     layer = built(MaxPool(F=3, S=2, mode="floor"), (2, 8, 7))
     assert layer.out_shape == (2, 3, 3)
     x = rng.standard_normal((1, 2, 8, 7))
@@ -72,6 +72,11 @@ def test_floor_mode_pool_crops_the_unused_rows(rng):
     assert dx.sum() == out.size
     with pytest.raises(ShapeError, match="mode='floor'"):
         MaxPool(F=3, S=2).setup((2, 8, 8))
+    for forward in (ops.max_pool_forward, ops.avg_pool_forward, ops.l2_pool_forward):
+        with pytest.raises(ShapeError, match="mode='floor'"):
+            forward(x, 3, 2)
+        out, _ = forward(x, 3, 2, mode="floor")
+        np.testing.assert_array_equal(out, forward(np.ascontiguousarray(x[:, :, :7, :7]), 3, 2)[0])
 
 
 def test_floor_mode_conv_leaves_the_bottom_padding_unread_as_pytorch():

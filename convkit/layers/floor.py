@@ -8,7 +8,8 @@ layer with mode="floor" does the same: pad_and_crop() pads its input itself
 (P on the top and left, only the part of P that is read on the bottom and
 right, cutting input rows only when more than P rows go unused), then the
 strict op runs without padding; backward gives the unread rows a zero
-gradient. Pools have no padding, so they just crop the unused input rows.
+gradient. Pools have no padding: their ops take mode="floor" and skip the unused
+input rows themselves (no copy).
 """
 from .. import ops
 from ..shapes import unused_input

@@ -2,7 +2,6 @@
 from .. import ops
 from ..shapes import pool_output_size
 from .base import Layer
-from .floor import crop, uncrop, unused
 from .volume import image_volume
 
 
@@ -28,14 +27,11 @@ class Pool(Layer):
                 pool_output_size(W, self.F, self.S, self.mode))
 
     def forward(self, x, train=False, seed=None):
-        x_used = crop(x, *unused(x.shape[1:], self.F, self.S, mode=self.mode))
-        out, cache = self.forward_op(x_used, self.F, self.S)
-        self.cache = (cache, tuple(x.shape))
+        out, self.cache = self.forward_op(x, self.F, self.S, self.mode)
         return out
 
     def backward(self, dout):
-        cache, x_shape = self.cache
-        return uncrop(self.backward_op(dout, cache), x_shape)
+        return self.backward_op(dout, self.cache)
 
     def describe(self):
         text = f"{self.kind} F={self.F} S={self.S}"
