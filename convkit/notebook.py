@@ -19,10 +19,11 @@ def in_notebook():
 
 
 class Progress:
-    """A progress bar of steps: ipywidgets in a notebook, lines of text elsewhere."""
+    """A progress bar of steps (or of seconds, unit="s"): ipywidgets in a notebook, lines of
+    text elsewhere."""
 
-    def __init__(self, total, enabled=True):
-        self.total, self.enabled = total, enabled
+    def __init__(self, total, enabled=True, unit="step"):
+        self.total, self.enabled, self.unit = total, enabled, unit
         self.bar = self.label = None
         self.printed = 0
         if enabled and in_notebook():
@@ -33,23 +34,26 @@ class Progress:
             display(ipywidgets.HBox([self.bar, self.label]))
 
     def update(self, done, text, force=False):
-        """Show done/total steps and text (printed every 10% or when forced)."""
+        """Show done/total steps (or seconds) and text (printed every 10% or when forced)."""
         if not self.enabled:
             return
         if self.bar is not None:
             self.bar.value, self.label.value = done, text
             return
         tenth = 10 * done // max(1, self.total)
-        if force or tenth > self.printed or done == self.total:
+        if force or tenth > self.printed:
             self.printed = tenth
-            print(f"step {done}/{self.total}: {text}", flush=True)
+            print(f"{self._where(done)}: {text}", flush=True)
+
+    def _where(self, done):
+        return f"{done}/{self.total} s" if self.unit == "s" else f"step {done}/{self.total}"
 
     def close(self, done):
         """Green when all total steps were done, red when the run stopped early
         (an error or an interrupt) after done steps; the text says where."""
         if not self.enabled:
             return
-        stopped = f"stopped after step {done}/{self.total}"
+        stopped = f"stopped after {self._where(done)}"
         if self.bar is not None:
             self.bar.bar_style = "success" if done == self.total else "danger"
             if done < self.total:

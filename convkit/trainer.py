@@ -90,7 +90,9 @@ class Trainer:
     """Minibatch training of a net on data.raw_train, evaluated on the val split.
 
     optimizer: from convkit.optim (default Momentum(lr=0.01)); batch_size;
-    augment: random crops and flips (convkit.data.augment); seed: batches,
+    augment: random crops and flips (convkit.data.augment), the crops moving
+    the image by up to crop_padding pixels (4, torchvision's convention; 0:
+    flips only; a run of a few epochs learns faster with 2); seed: batches,
     augmentations and dropout masks. eval_every: steps between evaluations
     in run() (default: once per epoch); train_samples: the size of the fixed
     training subset whose accuracy is recorded (as CS231n's Solver does).
@@ -116,8 +118,10 @@ class Trainer:
     """
 
     def __init__(self, net, data, optimizer=None, seed=0, batch_size=64, augment=False,
-                 eval_every=None, train_samples=1000, eval_batch_size=256, num_val=None):
+                 eval_every=None, train_samples=1000, eval_batch_size=256, num_val=None,
+                 crop_padding=4):
         batch_size = integer("batch_size", batch_size, 1)
+        crop_padding = integer("crop_padding", crop_padding, 0, 16)
         eval_batch_size = integer("eval_batch_size", eval_batch_size, 1)
         train_samples = integer("train_samples", train_samples, 1)
         if eval_every is not None:
@@ -144,7 +148,7 @@ class Trainer:
                              + (f"; {channels_last_hint(net.input_shape)}"
                                 if channels_last_hint(net.input_shape) else ""))
         self.optimizer = optimizer or Momentum(lr=0.01)
-        self.batch_size, self.augment = batch_size, augment
+        self.batch_size, self.augment, self.crop_padding = batch_size, augment, crop_padding
         self.eval_every, self.eval_batch_size = eval_every, eval_batch_size
         self.rng = np.random.default_rng(seed)
         n = len(self.data.y_train)
@@ -167,7 +171,7 @@ class Trainer:
             self.epoch += 1
         indices = self.order[self.position:self.position + self.batch_size]
         self.position += len(indices)
-        images, X, y = self.data.batch("train", indices, self.augment, self.rng)
+        images, X, y = self.data.batch("train", indices, self.augment, self.rng, self.crop_padding)
         return indices, images, X, y
 
     def step(self, details=True):
@@ -251,11 +255,14 @@ class Trainer:
                 f"keeps the weights of the last step, which may be far off already: "
                 f"make a new net (or load a checkpoint) before training on")
 
-    def evaluate(self, split="val", indices=None):
+    def evaluate(self, split="val", indices=None, flip=False):
         """Accuracy and mean loss on a split ("train", "val" or "test"), in eval mode.
 
         indices: only these images of the split. Images are normalised batch
         by batch, so evaluating the whole training split needs little memory.
+        flip=True scores each image as the mean of its scores and those of its
+        mirror image (test-time augmentation, not in the notes: the net has
+        seen mirrored images in training, and two looks err less than one).
         """
         raw, labels = self.data.split(split)
         if indices is not None:
@@ -265,7 +272,11 @@ class Trainer:
         try:
             for i in range(0, len(labels), self.eval_batch_size):
                 y = labels[i:i + self.eval_batch_size]
-                scores = net.forward(self.data.preprocess(raw[i:i + self.eval_batch_size]))
+                X = self.data.preprocess(raw[i:i + self.eval_batch_size])
+                scores = net.forward(X)
+                if flip:
+                    mirrored = ops.to_numpy(net.forward(np.ascontiguousarray(X[..., ::-1])))
+                    scores = ops.asarray((ops.to_numpy(scores) + mirrored) / 2)
                 total_loss += net.loss_layer(scores, y)[0] * len(y)
                 predicted.append(ops.argmax_rows(scores))
                 correct += int(np.sum(predicted[-1] == y))
@@ -288,47 +299,69 @@ class Trainer:
         h.seconds.append(self.seconds)
         return train, val
 
-    def run(self, steps=None, epochs=None, callbacks=(), progress=True, details=False):
-        """Train for steps iterations or epochs epochs; returns the history.
+    def run(self, steps=None, epochs=None, callbacks=(), progress=True, details=False,
+            seconds=None):
+        """Train for steps iterations, epochs epochs or seconds of training; returns the history.
 
         Accuracies are recorded every eval_every steps (default: at the end of
         every epoch) and at the end. Each callback is called as
         callback(trainer, stage) after every step (details=True fills the
         stage's grad_norms and update_ratios; see step()); a callback with an
-        on_evaluation method is also called as
+        on_evaluation method (it need not be callable) is also called as
         callback.on_evaluation(trainer, train, val) after each evaluation,
         with the Evaluations of the training subset and the val split.
+
+        seconds: train until the training time (trainer.seconds, evaluations
+        not counted) has grown by that much. A schedule with a length
+        (CosineSchedule) is then sized to the time as the run goes: after 5
+        and 20 steps and every 25 after, its total_steps becomes the steps
+        taken plus those the time left allows at the pace of the last steps
+        (warmup keeping its share of total_steps), so the learning rate
+        reaches its end when the time runs out, on a fast machine or a busy
+        one. The run also ends when the schedule does. Such a run depends
+        on the machine's speed, so two runs need not give the same history.
         """
-        if (steps is None) == (epochs is None):
-            raise SettingsError(f"give either steps or epochs, not "
-                                f"{'both' if steps else 'neither'} (an epoch is "
+        given = [name for name, value in (("steps", steps), ("epochs", epochs),
+                                          ("seconds", seconds)) if value is not None]
+        if len(given) != 1:
+            raise SettingsError(f"give one of steps, epochs or seconds, not "
+                                f"{' and '.join(given) if given else 'none'} (an epoch is "
                                 f"{self.steps_per_epoch} steps)")
         if steps is not None:
             total = integer("steps", steps, 1)
-        else:
+        elif epochs is not None:
             total = integer("epochs", epochs, 1, hint=f"; for part of an epoch give steps (an "
                                                       f"epoch is {self.steps_per_epoch} steps)")
             total *= self.steps_per_epoch
+        else:
+            seconds = number("seconds", seconds, 0, low_open=True)
+            budget = _TimeBudget(self, seconds)
         callbacks = _functions("callbacks", callbacks)
         every = self.eval_every or self.steps_per_epoch
-        bar, ran = Progress(total, progress), 0
+        timed = seconds is not None
+        bar = Progress(max(1, round(seconds)) if timed else total, progress, "s" if timed else "step")
+        done = 0
         try:
-            for done in range(1, total + 1):
+            while not budget.over() if timed else done < total:
                 stage = self.step(details)
-                ran = done
+                done += 1
+                if timed:
+                    budget.fit(done)
                 for callback in callbacks:
-                    callback(self, stage)
+                    if callable(callback):
+                        callback(self, stage)
                 text = f"epoch {self.step_count / self.steps_per_epoch:.2f}, loss {stage.loss:.3f}"
-                evaluate = self.step_count % every == 0 or done == total
+                last = budget.over() if timed else done == total
+                evaluate = self.step_count % every == 0 or last
                 if evaluate:
                     train, val = self.record_accuracy()
                     for callback in callbacks:
                         if hasattr(callback, "on_evaluation"):
                             callback.on_evaluation(self, train, val)
                     text += f", train acc {train.accuracy:.3f}, val acc {val.accuracy:.3f}"
-                bar.update(done, text, force=evaluate)
+                bar.update(budget.spent() if timed else done, text, force=evaluate)
         finally:
-            bar.close(ran)
+            bar.close((bar.total if budget.over() else budget.spent()) if timed else done)
         return self.history
 
     def save(self, path):
@@ -393,15 +426,54 @@ class Trainer:
         return self
 
 
+class _TimeBudget:
+    """The clock of run(seconds=...): when to stop, and the schedule sized to the time left."""
+
+    def __init__(self, trainer, seconds):
+        self.trainer, self.seconds = trainer, seconds
+        self.start = trainer.seconds
+        self.schedule = trainer.optimizer.schedule
+        self.sized = getattr(self.schedule, "total_steps", None) is not None
+        self.share = self.schedule.warmup / max(1, self.schedule.total_steps) if self.sized else 0
+        self.mark, self.fitted = None, False
+
+    def spent(self):
+        """Whole seconds of this run so far (at most the budget)."""
+        return min(round(self.trainer.seconds - self.start), round(self.seconds))
+
+    def over(self):
+        t = self.trainer
+        return (t.seconds - self.start >= self.seconds
+                or (self.fitted and t.optimizer.t >= self.schedule.total_steps))
+
+    def fit(self, done):
+        """After step done of the run: size the schedule from the pace of the steps since
+        the last sizing (the first step, which may include compiling kernels, left out)."""
+        t = self.trainer
+        if done == 1:
+            self.mark = (t.optimizer.t, t.seconds)
+        if not self.sized or not (done in (5, 20) or done % 25 == 0):
+            return
+        pace = (t.seconds - self.mark[1]) / max(1, t.optimizer.t - self.mark[0])
+        self.mark = (t.optimizer.t, t.seconds)
+        left = max(0.0, self.seconds - (t.seconds - self.start))
+        total = t.optimizer.t + max(1, int(left / max(pace, 1e-9)))
+        self.schedule.total_steps = total
+        self.schedule.warmup = round(self.share * total)
+        self.fitted = True
+
+
 def _functions(name, functions):
-    """functions as a list of callables; else TypeError naming the setting."""
+    """functions as a list of callables or objects with an on_evaluation method; else
+    TypeError naming the setting."""
     try:
         functions = None if callable(functions) else list(functions)
     except TypeError:
         functions = None
-    if functions is None or not all(callable(f) for f in functions):
+    if functions is None or not all(callable(f) or hasattr(f, "on_evaluation")
+                                    for f in functions):
         raise TypeError(f"{name} must be a list of functions called as f(trainer, stage) after "
-                        f"every step, e.g. {name}=[f]")
+                        f"every step (or of objects with an on_evaluation method), e.g. {name}=[f]")
     return functions
 
 

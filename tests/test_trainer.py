@@ -12,7 +12,7 @@ from convkit.checkpoint import CheckpointError
 from convkit.data import prepare, synthetic_cifar
 from convkit.errors import SettingsError, ShapeError, TrainingError
 from convkit.net import Net
-from convkit.optim import SGD, Adam, Momentum
+from convkit.optim import SGD, Adam, CosineSchedule, Momentum
 from convkit import notebook
 from convkit import trainer as trainer_module
 from convkit.trainer import Trainer
@@ -83,6 +83,30 @@ def test_augmented_batches(data):
     np.testing.assert_array_equal(stage.X, data.preprocess(stage.images))
 
 
+def test_crops_move_images_by_at_most_crop_padding(data):
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=64, augment=True,
+                      crop_padding=0)
+    stage = trainer.step()
+    raw = data.raw_train[stage.indices]
+    flipped = np.array([not np.array_equal(a, b) for a, b in zip(stage.images, raw)])
+    np.testing.assert_array_equal(stage.images[flipped], raw[flipped, :, ::-1])
+    assert 10 < flipped.sum() < 54
+    with pytest.raises(SettingsError, match="crop_padding must be an int in 0..16, got 17"):
+        Trainer(Net.from_pattern("INPUT -> FC"), data, crop_padding=17)
+
+
+def test_flip_evaluation_averages_the_scores_of_both_mirror_images(data):
+    net = Net.from_pattern("INPUT -> CONV(K=4, F=4, S=4, P=0) -> RELU -> FC", seed=2)
+    trainer = Trainer(net, data, eval_batch_size=30)
+    result = trainer.evaluate("val", flip=True)
+    X = data.X_val
+    scores = (net.forward(X) + net.forward(np.ascontiguousarray(X[..., ::-1]))) / 2
+    np.testing.assert_array_equal(result.predicted, np.argmax(scores, axis=1))
+    assert result.loss == pytest.approx(ops.softmax_loss(scores, data.y_val)[0], rel=1e-5)
+    assert result.accuracy != trainer.evaluate("val").accuracy or not np.array_equal(
+        result.predicted, trainer.evaluate("val").predicted)
+
+
 def test_evaluate_is_batched_in_eval_mode(data):
     net = Net.from_pattern("INPUT -> FC(20) -> DROPOUT(0.5) -> RELU -> FC", seed=2)
     trainer = Trainer(net, data, eval_batch_size=30)
@@ -121,6 +145,21 @@ def test_run_records_history_and_calls_back(data, capsys):
     assert len(history.train_acc) == len(history.val_acc) == len(history.seconds) == 3
     out = capsys.readouterr().out
     assert "step 7/7" in out and "val acc" in out
+
+
+def test_a_callback_may_only_watch_the_evaluations(data):
+    class Evaluations:
+        def __init__(self):
+            self.seen = []
+
+        def on_evaluation(self, trainer, train, val):
+            self.seen.append((trainer.step_count, val.accuracy))
+
+    watcher = Evaluations()
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, batch_size=100, eval_every=2,
+                      train_samples=10)
+    history = trainer.run(steps=5, callbacks=[watcher], progress=False)
+    assert watcher.seen == list(zip([2, 4, 5], history.val_acc))
 
 
 def stop_at(step):
@@ -166,10 +205,12 @@ def test_the_widget_bar_turns_green_or_red(data, monkeypatch):
 
 def test_run_and_batch_size_are_validated(data):
     trainer = Trainer(Net.from_pattern("INPUT -> FC"), data)
-    with pytest.raises(ValueError, match="either steps or epochs, not neither"):
+    with pytest.raises(ValueError, match="one of steps, epochs or seconds, not none"):
         trainer.run()
-    with pytest.raises(ValueError, match="either steps or epochs, not both"):
+    with pytest.raises(ValueError, match="one of steps, epochs or seconds, not steps and epochs"):
         trainer.run(steps=1, epochs=1)
+    with pytest.raises(SettingsError, match="seconds must be > 0, got 0.0"):
+        trainer.run(seconds=0)
     with pytest.raises(TypeError, match=r"epochs must be an int, got 0.5 \(float\); for part "
                                         r"of an epoch give steps \(an epoch is 16 steps\)"):
         trainer.run(epochs=0.5)
@@ -383,3 +424,43 @@ def test_training_that_diverges_stops_with_one_clear_message(data, capsys):
     trainer.optimizer.base_lr = 1e-3
     trainer.run(steps=2, progress=False)
     assert trainer.step_count == n + 2
+
+
+class FakeClock:
+    """time.perf_counter for the trainer: each call is `tick` seconds after the last."""
+
+    def __init__(self, tick):
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self):
+        self.now += self.tick
+        return self.now
+
+
+def test_a_run_for_seconds_ends_with_its_schedule_when_the_time_is_up(data, monkeypatch, capsys):
+    clock = FakeClock(0.125)                   # every step takes 0.125 s of training time
+    monkeypatch.setattr(trainer_module, "time", clock)
+    schedule = CosineSchedule(total_steps=100, warmup=10)
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, optimizer=SGD(0.1, schedule=schedule),
+                      batch_size=100, eval_every=30, train_samples=10)
+    history = trainer.run(seconds=10)
+    assert trainer.step_count == 80 and trainer.seconds == 10.0
+    assert (schedule.total_steps, schedule.warmup) == (80, 8)      # warmup keeps its 10% share
+    assert history.lr[7] == 0.1 and history.lr[-1] < 1e-3
+    assert history.eval_step == [30, 60, 80]
+    assert capsys.readouterr().out.splitlines()[-1].startswith("10/10 s: epoch 8.00")
+
+
+def test_a_run_for_seconds_resizes_its_schedule_when_steps_slow_down(data, monkeypatch):
+    clock = FakeClock(0.125)
+    monkeypatch.setattr(trainer_module, "time", clock)
+    schedule = CosineSchedule(total_steps=10)
+    trainer = Trainer(Net.from_pattern("INPUT -> FC"), data, optimizer=SGD(0.1, schedule=schedule),
+                      batch_size=100, train_samples=10)
+
+    def slow_down(trainer, stage):
+        if stage.step == 19:
+            clock.tick = 0.25                  # another program starts: steps take twice as long
+    history = trainer.run(seconds=20, callbacks=[slow_down], progress=False)
+    assert trainer.seconds == 20.0 and history.lr[-1] < 1e-3
+    assert trainer.step_count == schedule.total_steps == 20 + 70     # 17.5 s left at 0.25 s a step

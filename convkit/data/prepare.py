@@ -122,14 +122,16 @@ class Prepared:
                                 f"got {name!r}")
         return getattr(self, f"raw_{name}"), getattr(self, f"y_{name}")
 
-    def batches(self, split="train", batch_size=64, shuffle=True, augment=False, rng=None):
+    def batches(self, split="train", batch_size=64, shuffle=True, augment=False, rng=None,
+                crop_padding=4):
         """Yield one epoch of minibatches (X, y) of a split: X (B, C, H, W) float, y (B,) int64.
 
         Every image comes once; the last batch is smaller when batch_size does
         not divide the split. shuffle: a new random order (else the stored one).
-        augment: random crops with 4-pixel zero padding, then random horizontal
-        flips, on the raw pixels before normalisation, like torchvision's
-        RandomCrop(32, padding=4), RandomHorizontalFlip(), ToTensor(), Normalize().
+        augment: random crops with crop_padding pixels of zero padding (4 by
+        default), then random horizontal flips, on the raw pixels before
+        normalisation, like torchvision's RandomCrop(32, padding=4),
+        RandomHorizontalFlip(), ToTensor(), Normalize(); crop_padding=0 flips only.
         rng: a seed or np.random.Generator; the same seed gives the same batches.
         """
         labels = self.split(split)[1]
@@ -137,15 +139,18 @@ class Prepared:
         rng = np.random.default_rng(rng)
         order = rng.permutation(len(labels)) if shuffle else np.arange(len(labels))
         for start in range(0, len(order), batch_size):
-            _, X, y = self.batch(split, order[start:start + batch_size], augment, rng)
+            _, X, y = self.batch(split, order[start:start + batch_size], augment, rng,
+                                 crop_padding)
             yield X, y
 
-    def batch(self, split, indices, augment=False, rng=None):
+    def batch(self, split, indices, augment=False, rng=None, crop_padding=4):
         """The rows indices of a split as (images, X, y): the raw images (B, H, W, C),
         augmented when augment (see batches()), X (B, C, H, W) float and y (B,)."""
         images, labels = self.split(split)
         images = images[indices]
         if augment:
             rng = np.random.default_rng(rng)
-            images = random_flip(random_crop(images, 4, rng), rng)
+            if crop_padding:
+                images = random_crop(images, crop_padding, rng)
+            images = random_flip(images, rng)
         return images, self.preprocess(images), labels[indices]
