@@ -72,6 +72,25 @@ def test_conv_gives_the_same_results_on_one_and_two_threads():
         np.testing.assert_allclose(one, two, rtol=1e-12, atol=1e-12)
 
 
+def test_batchnorm_and_pooling_give_the_same_numbers_on_one_and_two_threads():
+    rng = np.random.default_rng(42)
+    x = rng.standard_normal((7, 5, 9, 11)).astype(np.float32)
+    dout = rng.standard_normal(x.shape).astype(np.float32)
+    gamma, beta = rng.standard_normal(5).astype(np.float32), rng.standard_normal(5).astype(np.float32)
+    results = []
+    before = cpu.get_num_threads()
+    for n in (1, 2):
+        cpu.set_num_threads(n)
+        running = [np.zeros(5, np.float32), np.ones(5, np.float32)]
+        out, cache = cpu.batchnorm_forward(x, gamma, beta, *running, True, 0.9, 1e-5)
+        pooled, pool_cache = cpu.max_pool_forward(x[:, :, :8, :10], 2, 2)
+        results.append((out, *cpu.batchnorm_backward(dout, cache), *running, pooled,
+                        cpu.max_pool_backward(dout[:, :, :4, :5], pool_cache)))
+    cpu.set_num_threads(before)
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)     # each channel, each plane, on one thread
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_winograd_conv_gives_the_same_results_on_one_and_two_threads(dtype):
     rng = np.random.default_rng(41)
