@@ -456,8 +456,9 @@ def run_every_kernel(dtype, readonly):
     out, cache = cpu.local_forward(x, w, b, case["stride"], case["pad"])
     cpu.local_backward(*arrays(out.shape), cache)
     for pool in POOLS:
-        out, cache = getattr(cpu, pool + "_forward")(*arrays((2, 3, 6, 5)), 2, 2)
-        getattr(cpu, pool + "_backward")(*arrays(out.shape), cache)
+        for size, stride in ((2, 2), (3, 2)):                 # max pool: its 2x2 kernel, the other
+            out, cache = getattr(cpu, pool + "_forward")(*arrays((2, 3, 6, 5)), size, stride)
+            getattr(cpu, pool + "_backward")(*arrays(out.shape), cache)
     for shape in [(), (3, 4)]:
         out, cache = cpu.relu_forward(*arrays(shape))
         cpu.relu_backward(*arrays(shape), cache)
@@ -483,7 +484,7 @@ def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
                if module_name.startswith("convkit.backends.cpu.")
                for name, obj in vars(module).items()
                if isinstance(getattr(obj, "kernel", obj), Dispatcher)}
-    assert len(kernels) == 26
+    assert len(kernels) == 27
     for name, kernel in kernels.items():
         dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
         assert dtypes == ["float32", "float64"], (name, kernel.signatures)

@@ -107,6 +107,9 @@ NO_CUDA_TWIN = {
     "pad_kernel", "unpad_kernel",  # im2col_kernel and col2im_kernel read and skip the padding
     # the CPU backend's Winograd path for 3x3 stride-1 convs; the CUDA backend convolves directly
     "input_transform", "output_transform", "output_adjoint", "input_adjoint",
+    # the CPU backend's pass for 2x2 windows of stride 2; CUDA's max_pool_kernel takes one
+    # thread per output for every window size
+    "max_pool_2x2_kernel",
 }
 
 
