@@ -173,6 +173,7 @@ def _winograd_phases(conv, x, w, b, dout):
     U = winograd.filter_transform(w)
     U_t = winograd.filter_transform(w, transposed=True)
     dU = []
+    db = np.zeros(conv.K)
 
     def each(step):
         return lambda: [step(start, stop, bufs[start]) for start, stop in conv.slices]
@@ -185,13 +186,13 @@ def _winograd_phases(conv, x, w, b, dout):
         ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),
         ("output transform", each(lambda a, z, m: winograd.output_transform(
             m["M"], b, out[a:z], conv.th, conv.tw))),
-        ("dout transform dM", each(lambda a, z, m: winograd.output_adjoint(
-            dout[a:z], m["M"], conv.th, conv.tw))),
+        ("dout transform dM, db", each(lambda a, z, m: winograd.output_adjoint(
+            dout[a:z], m["M"], db, conv.th, conv.tw))),
         ("16 GEMMs dU = dM V^T", each(lambda a, z, m: dU.append(np.matmul(m["M"], m["V"].transpose(0, 2, 1))))),
         ("16 GEMMs dV = U^T dM", each(lambda a, z, m: np.matmul(U_t, m["M"], out=m["V"]))),
         ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(
             m["V"], dx[a:z], conv.P, conv.th, conv.tw))),
-        ("dW = G^T dU G, db", lambda: (winograd.filter_gradient(dU[0]), dout.sum(axis=(0, 2, 3)))),
+        ("dW = G^T dU G", lambda: winograd.filter_gradient(dU[0])),
         ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
     ]
 

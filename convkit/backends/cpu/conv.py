@@ -49,6 +49,7 @@ from .support.workspace import scratch
 COLUMNS = 512
 WINOGRAD_MIN_CHANNELS = 32
 WINOGRAD_COLUMNS = 128
+WINOGRAD_CHUNKS = 16
 
 
 class _Conv:
@@ -187,24 +188,44 @@ def _winograd_forward(x, w, b, conv):
 def _winograd_backward(dout, x, w, conv):
     """conv_backward on the Winograd path: dx, dw, db.
 
-    Each slice writes its share of dU into its own row of one scratch array,
-    summed in slice order afterwards: no fresh array per slice, and the same
-    sum whichever thread ran which slice.
+    The slices are taken in chunks of consecutive ones (_chunks); each chunk
+    adds the dU and db of its slices, in order, into its own row of one
+    scratch array, and the rows are summed at the end, the 16 positions of
+    the 4x4 grid shared among the threads.  With a row per slice instead,
+    the rows of the channel-heavy convs of a CIFAR net (16 MB of them at a
+    batch of 256) went out to memory and back, and their sum ran on one
+    thread.  The chunks do not depend on which thread runs them, so the sums
+    come out the same in every run.
     """
     U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True)
     dx = np.empty_like(x)
-    dU = scratch("winograd dU", (len(conv.slices), 16, conv.K, conv.C), x.dtype)
+    chunks = _chunks(len(conv.slices), max(WINOGRAD_CHUNKS, 4 * get_num_threads()))
+    dU = scratch("winograd dU", (len(chunks), 16, conv.K, conv.C), x.dtype)
+    db = np.zeros((len(chunks), conv.K))
 
-    def backward_slice(item):
-        j, (start, stop) = item
-        columns = (stop - start) * conv.T
-        dM = winograd.tile_buffer(scratch, "winograd M", conv.K, columns, x.dtype)
-        winograd.output_adjoint(dout[start:stop], dM, conv.th, conv.tw)
-        np.matmul(dM, conv.V[j].transpose(0, 2, 1), out=dU[j])
-        dV = winograd.tile_buffer(scratch, "winograd V", conv.C, columns, x.dtype)
-        np.matmul(U_t, dM, out=dV)
-        winograd.input_adjoint(dV, dx[start:stop], conv.P, conv.th, conv.tw)
+    def backward_chunk(item):
+        j, slices = item
+        part = scratch("winograd dU part", (16, conv.K, conv.C), x.dtype)
+        for s in slices:
+            start, stop = conv.slices[s]
+            columns = (stop - start) * conv.T
+            dM = winograd.tile_buffer(scratch, "winograd M", conv.K, columns, x.dtype)
+            winograd.output_adjoint(dout[start:stop], dM, db[j], conv.th, conv.tw)
+            np.matmul(dM, conv.V[s].transpose(0, 2, 1), out=dU[j] if s == slices[0] else part)
+            if s != slices[0]:
+                dU[j] += part
+            dV = winograd.tile_buffer(scratch, "winograd V", conv.C, columns, x.dtype)
+            np.matmul(U_t, dM, out=dV)
+            winograd.input_adjoint(dV, dx[start:stop], conv.P, conv.th, conv.tw)
 
-    parallel_map(backward_slice, enumerate(conv.slices))
-    dw = winograd.filter_gradient(dU.sum(axis=0))
-    return dx, dw.astype(x.dtype, copy=False), dout.sum(axis=(0, 2, 3))
+    parallel_map(backward_chunk, enumerate(chunks))
+    dU_total = np.empty((16, conv.K, conv.C), x.dtype)
+    parallel_map(lambda e: np.sum(dU[:, e], axis=0, out=dU_total[e]), range(16))
+    dw = winograd.filter_gradient(dU_total)
+    return dx, dw.astype(x.dtype, copy=False), db.sum(axis=0).astype(x.dtype)
+
+
+def _chunks(count, most):
+    """range(count) cut into at most `most` runs of consecutive numbers, as even as can be."""
+    n = min(count, most)
+    return [range(count * i // n, count * (i + 1) // n) for i in range(n)]
