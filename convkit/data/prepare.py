@@ -97,11 +97,11 @@ class Prepared:
 
         A constant channel (std 0) is only centred, not divided by 0.
         """
-        x = images.astype(self.dtype)
+        x = np.ascontiguousarray(images.transpose(0, 3, 1, 2), dtype=self.dtype)  # one pass
         if self.normalize:
-            x -= self.mean.astype(self.dtype)
-            x /= np.where(self.std > 0, self.std, 1.0).astype(self.dtype)
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+            x -= self.mean.astype(self.dtype)[:, None, None]
+            x /= np.where(self.std > 0, self.std, 1.0).astype(self.dtype)[:, None, None]
+        return x
 
     @cached_property
     def X_train(self):
