@@ -251,13 +251,18 @@ class Net:
         if shape[0] == 0:
             raise ShapeError(f"X holds no inputs: shape {shape}; give at least one")
 
-    def backward(self, dscores):
+    def backward(self, dscores, input_gradient=True):
         """Backpropagate dscores (N, num_classes) through the layers; returns dX.
 
-        The parameter gradients land in net.grads.
+        The parameter gradients land in net.grads. input_gradient=False
+        returns None instead of dX, and the first layer skips computing it
+        (training needs only the parameter gradients).
         """
         d = dscores
-        for layer in reversed(self.layers):
+        for i, layer in reversed(list(enumerate(self.layers))):
+            if i == 0 and not input_gradient:
+                layer.backward_params(d)
+                return None
             d = layer.backward(d)
         return d
 
@@ -269,7 +274,7 @@ class Net:
         """
         scores = self.forward(X, seed)
         loss, dscores = self.loss_layer(scores, np.asarray(y))
-        self.backward(dscores)
+        self.backward(dscores, input_gradient=False)
         return loss, scores
 
     def predict(self, X, batch_size=256):

@@ -36,7 +36,7 @@ def _forward(layer, *args):
     return out, Cache(raw, name, layer.forward, tuple(out.shape), out.dtype)
 
 
-def _backward(layer, dout, cache):
+def _backward(layer, dout, cache, *args):
     """Check cache and dout against layer.forward's, then run layer.backward where the forward ran."""
     if not isinstance(cache, Cache):
         raise TypeError(f"{layer.backward} needs the cache returned by {layer.forward}, "
@@ -45,7 +45,7 @@ def _backward(layer, dout, cache):
         raise TypeError(f"{layer.backward} needs the cache returned by {layer.forward}, "
                         f"got one from {cache.op}")
     checks.dout(dout, cache.out_shape, cache.dtype)
-    return backends.function(layer.backward, cache.backend)(dout, cache.raw)
+    return backends.function(layer.backward, cache.backend)(dout, cache.raw, *args)
 
 
 def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
@@ -71,9 +71,15 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     return _forward(CONV, x, w, b, int(stride), int(pad), int(dilation))
 
 
-def conv_backward(dout, cache):
-    """dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,)."""
-    return _backward(CONV, dout, cache)
+def conv_backward(dout, cache, need_dx=True):
+    """dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    need_dx=False returns None for dx and skips its work: the first layer of
+    a net needs only dw and db.
+    """
+    if not isinstance(need_dx, bool):
+        raise TypeError(f"need_dx must be True or False, got {need_dx!r}")
+    return _backward(CONV, dout, cache, need_dx)
 
 
 def local_forward(x, w, b, stride=1, pad=0):

@@ -158,6 +158,20 @@ def test_named_parameters_gradients_and_dtype(rng):
     assert net.num_params() == (4 * 2 * 9 + 4) + (4 + 4) + (36 * 3 + 3)
 
 
+@pytest.mark.parametrize("pattern", ["INPUT -> CONV(4) -> BN -> RELU -> POOL -> FC",
+                                     "INPUT -> RELU -> CONV(4) -> FC", "INPUT -> FC"])
+def test_loss_skips_the_input_gradient_and_leaves_the_same_parameter_gradients(rng, pattern):
+    net = Net.from_pattern(pattern, input_shape=(2, 6, 6), num_classes=3, dtype=np.float64)
+    X, y = rng.standard_normal((5, 2, 6, 6)), np.array([0, 1, 2, 0, 1])
+    net.loss(X, y)
+    grads = {name: ops.to_numpy(g).copy() for name, g in net.grads.items()}
+    dscores = net.loss_layer(net.forward(X), y)[1]
+    assert net.backward(dscores, input_gradient=False) is None
+    assert net.backward(dscores).shape == X.shape
+    for name, g in net.grads.items():
+        np.testing.assert_array_equal(ops.to_numpy(g), grads[name])
+
+
 def test_seeded_initialization():
     def weights(seed):
         return Net.from_pattern("INPUT -> CONV -> FC", seed=seed).params["conv1.w"]

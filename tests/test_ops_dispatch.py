@@ -57,7 +57,7 @@ def _fake_backend(calls):
         calls.append("forward")
         return np.zeros((x.shape[0], w.shape[0], 1, 1)), "fake cache"
 
-    def conv_backward(dout, cache):
+    def conv_backward(dout, cache, need_dx=True):
         calls.append(("backward", cache))
         return "dx", "dw", "db"
 
@@ -163,3 +163,24 @@ def test_a_backward_given_another_layers_cache_names_both_ops(xwb):
         with pytest.raises(TypeError, match="relu_backward needs the cache returned by relu_forward, "
                                             "got tuple"):
             ops.relu_backward(out, cache.raw)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cpu"])
+@pytest.mark.parametrize("C, stride", [(3, 1), (3, 2), (32, 1)])  # im2col, strided, Winograd on cpu
+def test_conv_backward_without_dx_gives_the_same_dw_and_db(rng, backend, C, stride):
+    x, w, b = rng.standard_normal((3, C, 7, 5)), rng.standard_normal((4, C, 3, 3)), rng.standard_normal(4)
+    with backends.use_backend(backend):
+        out, cache = ops.conv_forward(x, w, b, stride, 1)
+        dout = rng.standard_normal(out.shape)
+        dx, dw, db = ops.conv_backward(dout, cache, need_dx=False)
+        _, full_dw, full_db = ops.conv_backward(dout, cache)
+    assert dx is None
+    assert_array_equal(ops.to_numpy(dw), ops.to_numpy(full_dw))
+    assert_array_equal(ops.to_numpy(db), ops.to_numpy(full_db))
+
+
+def test_need_dx_must_be_a_bool(xwb):
+    with backends.use_backend("numpy"):
+        out, cache = ops.conv_forward(*xwb)
+        with pytest.raises(TypeError, match="need_dx must be True or False"):
+            ops.conv_backward(np.ones(out.shape), cache, need_dx="no")

@@ -68,6 +68,10 @@ class Layer:
         """dout (shape of out) -> dx (shape of x); stores parameter gradients in self.grads."""
         raise NotImplementedError
 
+    def backward_params(self, dout):
+        """backward for the parameter gradients alone: the first layer of a net needs no dx."""
+        self.backward(dout)
+
     def describe(self):
         """The layer as a pattern token with its settings, e.g. "CONV K=32 F=3 S=1 P=1"."""
         return self.kind

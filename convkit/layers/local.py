@@ -29,5 +29,6 @@ class LocallyConnected(Conv):
     def op_forward(self, x, pad):
         return ops.local_forward(x, self.params["w"], self.params["b"], self.S, pad)
 
-    def op_backward(self, dout, cache):
+    def op_backward(self, dout, cache, need_dx=True):
+        """The local op's backward (dx, dw, db); it computes dx even when not need_dx."""
         return ops.local_backward(dout, cache)

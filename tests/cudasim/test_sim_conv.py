@@ -66,3 +66,15 @@ def test_conv_with_numpy_arrays_returns_numpy_arrays(rng):
     assert all(type(g) is np.ndarray for g in grads)
     for grad, ref_grad in zip(grads, ref.conv_backward(dout, ref_cache)):
         np.testing.assert_allclose(grad, ref_grad, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad, dilation", CONV_CASES[:2])
+def test_conv_backward_without_dx_gives_the_same_dw_and_db(rng, x_shape, w_shape, stride, pad, dilation):
+    x, w, b = (random(rng, s, np.float32) for s in (x_shape, w_shape, w_shape[:1]))
+    out, cache = gpu.conv_forward(*device(x, w, b), stride, pad, dilation)
+    dout = device(random(rng, out.shape, np.float32))[0]
+    dx, dw, db = gpu.conv_backward(dout, cache, False)
+    _, full_dw, full_db = gpu.conv_backward(dout, cache)
+    assert dx is None
+    np.testing.assert_array_equal(dw.copy_to_host(), full_dw.copy_to_host())
+    np.testing.assert_array_equal(db.copy_to_host(), full_db.copy_to_host())

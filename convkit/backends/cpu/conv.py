@@ -140,35 +140,40 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     return out, (x, w, conv)
 
 
-def conv_backward(dout, cache):
+def conv_backward(dout, cache, need_dx=True):
     """Gradients of conv_forward: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    dx is None when not need_dx, and its products and col2im are skipped.
 
     Matches convkit.backends.numpy.conv_backward.
     """
     x, w, conv = cache
     dout = np.ascontiguousarray(dout)
     if conv.winograd:
-        return _winograd_backward(for_kernel(dout, x.dtype), x, w, conv)
+        return _winograd_backward(for_kernel(dout, x.dtype), x, w, conv, need_dx)
     K, L, R = conv.K, conv.L, conv.R
     w_t = np.ascontiguousarray(w.reshape(K, R).T)
-    dx = np.empty_like(x)
+    dx = np.empty_like(x) if need_dx else None
 
     def backward_slice(images):
         start, stop = images
         cols = conv.columns(x[start:stop])
-        dcols = scratch("conv dcols", (R, (stop - start) * L), x.dtype)
+        dcols = scratch("conv dcols", (R, (stop - start) * L), x.dtype) if need_dx else None
         if conv.by_image:
             dwb_t = 0
             for j, i in enumerate(range(start, stop)):
                 drows = dout[i].reshape(K, L)
                 dwb_t = dwb_t + conv.image_columns(cols, j) @ drows.T
-                np.matmul(w_t, drows, out=conv.image_columns(dcols, j))
+                if need_dx:
+                    np.matmul(w_t, drows, out=conv.image_columns(dcols, j))
         else:
             drows = scratch("conv rows", (K, (stop - start) * L), x.dtype)
             conv.images(drows)[...] = dout[start:stop]
             dwb_t = cols @ drows.T
-            np.matmul(w_t, drows, out=dcols)
-        conv.add_columns(dcols, dx[start:stop])
+            if need_dx:
+                np.matmul(w_t, drows, out=dcols)
+        if need_dx:
+            conv.add_columns(dcols, dx[start:stop])
         return dwb_t
 
     dwb = sum(parallel_map(backward_slice, conv.slices)).T
@@ -206,7 +211,7 @@ def _winograd_forward(x, w, b, conv):
     return out
 
 
-def _winograd_backward(dout, x, w, conv):
+def _winograd_backward(dout, x, w, conv, need_dx):
     """conv_backward on the Winograd path: dx, dw, db.
 
     The slices are taken in chunks of consecutive ones (_chunks); each chunk
@@ -219,7 +224,7 @@ def _winograd_backward(dout, x, w, conv):
     come out the same in every run.
     """
     U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True)
-    dx = np.empty_like(x)
+    dx = np.empty_like(x) if need_dx else None
     chunks = _chunks(len(conv.slices), max(WINOGRAD_CHUNKS, 4 * get_num_threads()))
     dU = scratch("winograd dU", (len(chunks), 16, conv.K, conv.C), x.dtype)
     db = np.zeros((len(chunks), conv.K))
@@ -235,6 +240,8 @@ def _winograd_backward(dout, x, w, conv):
             np.matmul(dM, conv.V[s].transpose(0, 2, 1), out=dU[j] if s == slices[0] else part)
             if s != slices[0]:
                 dU[j] += part
+            if not need_dx:
+                continue
             dV = winograd.tile_buffer(scratch, "winograd V", conv.C, columns, x.dtype)
             np.matmul(U_t, dM, out=dV)
             winograd.input_adjoint(dV, dx[start:stop], conv.P, conv.th, conv.tw)

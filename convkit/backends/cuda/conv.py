@@ -35,8 +35,10 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
 
 
 @numpy_boundary()
-def conv_backward(dout, cache):
+def conv_backward(dout, cache, need_dx=True):
     """Gradients of the convolution: dout (N, K, Ho, Wo) -> dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+
+    dx is None when not need_dx.
 
     Matches convkit.backends.numpy.conv_backward.
     """
@@ -48,6 +50,8 @@ def conv_backward(dout, cache):
     nchw_to_rows_kernel[blocks(dout.size), THREADS](dout, drows)
     db = channel_sums(dout)
     dw = matmul(drows, cols, trans_b=True).reshape(w.shape)
+    if not need_dx:
+        return None, dw, db
     dcols = matmul(w.reshape(K, C * HH * WW), drows, trans_a=True)
     dx = empty(x.shape, x.dtype)
     col2im_kernel[blocks(dx.size), THREADS](dcols, dx, HH, WW, stride, pad, dilation, Ho, Wo)

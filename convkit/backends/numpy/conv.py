@@ -30,11 +30,11 @@ def conv_forward(x, w, b, stride=1, pad=0, dilation=1):
     return V, (x, w, b, stride, pad, dilation)
 
 
-def conv_backward(dout, cache):
+def conv_backward(dout, cache, need_dx=True):
     """Gradients of conv_forward.
 
     dout: (N, K, Ho, Wo) upstream gradient; cache from conv_forward.
-    Returns dx (N, C, H, W), dw (K, C, HH, WW), db (K,).
+    Returns dx (N, C, H, W), dw (K, C, HH, WW), db (K,); dx is None when not need_dx.
     Every window sends dout * W_d back to the inputs it saw, and every
     filter collects dout * window from the positions it visited.
     """
@@ -51,8 +51,9 @@ def conv_backward(dout, cache):
             window = X[:, :, rows, cols]
             for d in range(K):
                 g = dout[:, d, i, j][:, None, None, None]
-                dX[:, :, rows, cols] += g * w[d]
+                if need_dx:
+                    dX[:, :, rows, cols] += g * w[d]
                 dw[d] += np.sum(g * window, axis=0)
-    dx = dX[:, :, P:P + x.shape[2], P:P + x.shape[3]]
+    dx = dX[:, :, P:P + x.shape[2], P:P + x.shape[3]] if need_dx else None
     db = dout.sum(axis=(0, 2, 3))
     return dx, dw, db
