@@ -372,7 +372,7 @@ INTERRUPTS = {
     "preprocessing": (lambda t: (t.data, "preprocess"), 3),
     "forward": (lambda t: (t.net.layers[3], "forward"), 3),
     "loss": (lambda t: (t.net, "loss_layer"), 3),
-    "backward": (lambda t: (t.net.layers[0], "backward"), 3),
+    "backward": (lambda t: (t.net.layers[0], "backward_params"), 3),  # training needs no dX
     "first update": (lambda t: (ops, "momentum_update"), 2 * 6 + 1),
     "middle of the update": (lambda t: (ops, "momentum_update"), 2 * 6 + 4),
     "last update": (lambda t: (ops, "momentum_update"), 3 * 6),
