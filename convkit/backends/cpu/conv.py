@@ -20,10 +20,10 @@ each call from a worker thread takes Python's lock (the GIL) for a few
 microseconds, and with one 32x32 image per slice the two threads of a 2-core
 machine mostly waited for that lock (im2col alone ran 2x slower on 2 threads
 than on 1; with 4 images a slice, a 32x32 RGB layer's forward+backward at a
-batch of 256 ran 1.3x faster on 2 threads, and no slower on 1).  Smaller images are
-grouped until they have COLUMNS positions and share one product, since BLAS
-runs below its best on narrow matrices.  Either way every thread still gets
-two slices or more to balance the load.  The backward
+batch of 256 ran 1.3x faster on 2 threads, and no slower on 1).  Smaller
+images are grouped until they have COLUMNS positions and share one product,
+since BLAS runs below its best on narrow matrices.  Either way every thread
+still gets two slices or more to balance the load.  The backward
 pass rebuilds the columns rather than keeping the forward's: a fresh array of
 many megabytes per call costs more in page faults than im2col does, so every
 large temporary is a scratch buffer reused by later calls (support/workspace.py).
@@ -223,7 +223,7 @@ def _winograd_backward(dout, x, w, conv, need_dx):
     thread.  The chunks do not depend on which thread runs them, so the sums
     come out the same in every run.
     """
-    U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True)
+    U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True) if need_dx else None
     dx = np.empty_like(x) if need_dx else None
     chunks = _chunks(len(conv.slices), max(WINOGRAD_CHUNKS, 4 * get_num_threads()))
     dU = scratch("winograd dU", (len(chunks), 16, conv.K, conv.C), x.dtype)
