@@ -342,7 +342,7 @@ class Trainer:
         bar = Progress(max(1, round(seconds)) if timed else total, progress, "s" if timed else "step")
         done = 0
         try:
-            while not budget.over() if timed else done < total:
+            while (not budget.over()) if timed else (done < total):
                 stage = self.step(details)
                 done += 1
                 if timed:
