@@ -163,13 +163,13 @@ def _im2col_phases(conv, x, w, b, dout):
 def _winograd_phases(conv, x, w, b, dout):
     """(name, callable) of the Winograd path's steps, each over every slice of the batch."""
     out, dx = np.empty(dout.shape, np.float32), np.empty(x.shape, np.float32)
+    th, tw = conv.th, conv.tw
     bufs = {}
     for start, stop in conv.slices:
-        columns = (stop - start) * conv.T
-        bufs[start] = {"V": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
-                                                 conv.C, columns, np.float32),
-                       "M": winograd.tile_buffer(lambda _, shape, dtype: np.empty(shape, dtype), "",
-                                                 conv.K, columns, np.float32)}
+        n = stop - start
+        tiles = n * conv.T
+        bufs[start] = {"V": np.empty((16, tiles, conv.C), np.float32),
+                       "M": np.empty((16, tiles, conv.K), np.float32)}
     U = winograd.filter_transform(w)
     U_t = winograd.filter_transform(w, transposed=True)
     dU = []
@@ -181,17 +181,14 @@ def _winograd_phases(conv, x, w, b, dout):
     return [
         ("filter transforms U, U^T",
          lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
-        ("input transform V", each(lambda a, z, m: winograd.input_transform(
-            x[a:z], m["V"], conv.P, conv.th, conv.tw))),
-        ("16 GEMMs M = U V", each(lambda a, z, m: np.matmul(U, m["V"], out=m["M"]))),
-        ("output transform", each(lambda a, z, m: winograd.output_transform(
-            m["M"], b, out[a:z], conv.th, conv.tw))),
-        ("dout transform dM, db", each(lambda a, z, m: winograd.output_adjoint(
-            dout[a:z], m["M"], db, conv.th, conv.tw))),
-        ("16 GEMMs dU = dM V^T", each(lambda a, z, m: dU.append(np.matmul(m["M"], m["V"].transpose(0, 2, 1))))),
-        ("16 GEMMs dV = U^T dM", each(lambda a, z, m: np.matmul(U_t, m["M"], out=m["V"]))),
-        ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(
-            m["V"], dx[a:z], conv.P, conv.th, conv.tw))),
+        ("input transform V", each(lambda a, z, m: winograd.input_transform(x[a:z], m["V"], conv.P, th, tw))),
+        ("16 GEMMs M = V U^T", each(lambda a, z, m: np.matmul(m["V"], U_t, out=m["M"]))),
+        ("output transform", each(lambda a, z, m: winograd.output_transform(m["M"], b, out[a:z], th, tw))),
+        ("dout transform dM, db", each(lambda a, z, m: winograd.output_adjoint(dout[a:z], m["M"], db, th, tw))),
+        ("16 GEMMs dU = dM^T V", each(lambda a, z, m: dU.append(
+            np.matmul(m["M"].transpose(0, 2, 1), m["V"])))),
+        ("16 GEMMs dV = dM U", each(lambda a, z, m: np.matmul(m["M"], U, out=m["V"]))),
+        ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(m["V"], dx[a:z], conv.P, th, tw))),
         ("dW = G^T dU G", lambda: winograd.filter_gradient(dU[0])),
         ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
     ]

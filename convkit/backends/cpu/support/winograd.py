@@ -9,32 +9,32 @@ channel c.  With the fixed matrices below, for each 3x3 filter g:
     M = sum over c of U * V  (elementwise)    out tile = A^T M A   (2x2)
 
 Seen over all tiles, the elementwise products are 16 matrix products, one per
-position e of the 4x4 grid: M[e] (K, tiles) = U[e] (K, C) @ V[e] (C, tiles),
+position e of the 4x4 grid: M[e] (tiles, K) = V[e] (tiles, C) @ U[e]^T (C, K),
 with 16*K*C multiply-adds per tile where im2col needs 4*9*K*C.
 
 The backward pass is the adjoint of every step, so it is exact for the same
-reason the forward is:  dM[e] = A dout_tile A^T;  dU[e] = dM[e] @ V[e]^T
-(summed over tiles, then dw = G^T dU G);  dV[e] = U[e]^T @ dM[e] and
+reason the forward is:  dM[e] = A dout_tile A^T;  dU[e] = dM[e]^T @ V[e]
+(summed over tiles, then dw = G^T dU G);  dV[e] = dM[e] @ U[e] and
 dx += B dV B^T, each 4x4 patch added back where it came from.  dM serves both
 products, so dout is transformed once for dW and dX.
 
-The kernels are serial and release the GIL, like im2col.py's; the tile
-columns of a slice of n images are ordered (i, ty, tx).  Out-of-range rows and
-columns (padding, and the last tile row/column of an odd output) read as 0
-and are never written.  Each kernel works tile by tile with the tile's 16
-values as plain scalars (in small arrays they ran 3x slower), channel by
-channel, and takes the channel's 16 rows as 1-D views before its loops
-(v0 = V[0, c], ...): on the 4x4 maps of a CIFAR net's last conv that ran up
-to 1.6x faster than indexing V[e, c, col] inside them, and the same within
-the noise elsewhere.  (Numba does not turn these loops into vector
-instructions: with 16 rows written side by side, LLVM cannot prove that
-they do not overlap.)
-
-The 16 rows V[e] of a (16, C, columns) array are 16 streams that a kernel
-reads or writes side by side.  When the distance between them is a multiple
-of 4 KB (C * columns * 4 bytes usually is), they all fall into the same few
-sets of the L1 cache and evict each other: the transforms ran 3-7x slower.
-tile_buffer() therefore leaves a gap of PAD values between the rows.
+The kernels are serial and release the GIL, like im2col.py's.  They work
+channels-last: each image is copied into a small padded plane p (rows,
+columns, C) that stays in the core's cache, and the transformed tiles are
+stored as V (16, tiles, C), tiles ordered (i, ty, tx).  So every step of a
+transform is a line of C (or K) numbers computed from one to four others,
+which Numba turns into vector instructions (AVX-512 on the Intel Xeon
+here: 16 floats at a time).  Each such line is a small helper that writes
+one row: LLVM checks it against the rows it reads once, before its loop,
+and vectorises it.  The first version of these kernels kept the channels
+apart (the 4x4 patch of one channel at a time, as the formulas above read)
+and wrote a tile's 16 values to 16 rows in one loop; LLVM could not prove
+that those rows do not overlap, so it left them scalar code, about 40% of
+the time of conv B and C (benchmarks/cpu.py --profile).  Channels-last,
+conv B and C forward+backward ran 1.15-1.35x faster, measured against that
+version in one process; the copies to and from NCHW are part of that.
+Padding, and the last tile row and column of an odd output, read zeros and
+are cut off when a plane is copied back.
 """
 import numpy as np
 from numba import njit
@@ -43,15 +43,6 @@ from . import blas
 
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 GG = np.kron(G, G)
-
-
-PAD = 64
-
-
-def tile_buffer(scratch, name, rows, columns, dtype):
-    """A (16, rows, columns) scratch array whose 16 matrices are each contiguous, PAD values apart."""
-    flat = scratch(name, (16, rows * columns + PAD), dtype)
-    return flat[:, :rows * columns].reshape(16, rows, columns)
 
 
 def tiles(Ho, Wo):
@@ -82,170 +73,255 @@ def filter_gradient(dU):
     return np.ascontiguousarray(dw.T).reshape(K, C, 3, 3)
 
 
+@njit(inline="always")
+def _copy(o, a):
+    for c in range(o.shape[0]):
+        o[c] = a[c]
+
+
+@njit(inline="always")
+def _neg(o, a):
+    for c in range(o.shape[0]):
+        o[c] = -a[c]
+
+
+@njit(inline="always")
+def _add(o, a, b):
+    for c in range(o.shape[0]):
+        o[c] = a[c] + b[c]
+
+
+@njit(inline="always")
+def _sub(o, a, b):
+    for c in range(o.shape[0]):
+        o[c] = a[c] - b[c]
+
+
+@njit(inline="always")
+def _neg_sub(o, a, b):
+    for c in range(o.shape[0]):
+        o[c] = -a[c] - b[c]
+
+
+@njit(inline="always")
+def _add_add(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] = a[c] + b[c] + d[c]
+
+
+@njit(inline="always")
+def _sub_sub(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] = a[c] - b[c] - d[c]
+
+
+@njit(inline="always")
+def _sub_add(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] = a[c] - b[c] + d[c]
+
+
+@njit(inline="always")
+def _add_sub(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] = a[c] + b[c] - d[c]
+
+
+@njit(inline="always")
+def _add_add_add(o, a, b, d, e):
+    for c in range(o.shape[0]):
+        o[c] = a[c] + b[c] + d[c] + e[c]
+
+
+@njit(inline="always")
+def _sub_sub_add(o, a, b, d, e):
+    for c in range(o.shape[0]):
+        o[c] = a[c] - b[c] - d[c] + e[c]
+
+
+@njit(inline="always")
+def _add_to(o, a):
+    for c in range(o.shape[0]):
+        o[c] += a[c]
+
+
+@njit(inline="always")
+def _sub_from(o, a):
+    for c in range(o.shape[0]):
+        o[c] -= a[c]
+
+
+@njit(inline="always")
+def _add_to_sub_add(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] += a[c] - b[c] + d[c]
+
+
+@njit(inline="always")
+def _add_to_add_sub(o, a, b, d):
+    for c in range(o.shape[0]):
+        o[c] += a[c] + b[c] - d[c]
+
+
+@njit(inline="always")
+def _to_channels_last(image, p, P):
+    """p[P + y, P + j, c] = image[c, y, j]: an image (C, H, W) into a channels-last plane p."""
+    C, H, W = image.shape
+    for y in range(H):
+        row = p[P + y]
+        for c in range(C):
+            for j in range(W):
+                row[P + j, c] = image[c, y, j]
+
+
+@njit(inline="always")
+def _from_channels_last(p, image, P):
+    """image[c, y, j] = p[P + y, P + j, c]: the inverse of _to_channels_last."""
+    C, H, W = image.shape
+    for y in range(H):
+        row = p[P + y]
+        for c in range(C):
+            for j in range(W):
+                image[c, y, j] = row[P + j, c]
+
+
 @njit(nogil=True, cache=True)
 def input_transform(x, V, P, th, tw):
-    """V (16, C, n*th*tw) = B^T d B of every 4x4 patch d of x (n, C, H, W) padded by P.
+    """V (16, n*th*tw, C) = B^T d B of every 4x4 patch d of x (n, C, H, W) padded by P.
 
-    The padding is not materialised for the whole slice: each channel of each
-    image is copied into one small zeroed plane p that stays in the L1 cache.
+    Each image is first copied into a zeroed plane p (2*th + 2, 2*tw + 2, C):
+    padded, channels-last, and small enough to stay in the core's cache.
     """
-    n, C, H, W = x.shape
+    n, C = x.shape[:2]
     T = th * tw
-    p = np.zeros((2 * th + 2, 2 * tw + 2), x.dtype)
-    for c in range(C):
-        v0, v1, v2, v3, v4, v5, v6, v7 = V[0, c], V[1, c], V[2, c], V[3, c], V[4, c], V[5, c], V[6, c], V[7, c]
-        v8, v9, v10, v11, v12, v13, v14, v15 = (V[8, c], V[9, c], V[10, c], V[11, c],
-                                                V[12, c], V[13, c], V[14, c], V[15, c])
-        for i in range(n):
-            for y in range(H):
-                for j in range(W):
-                    p[y + P, j + P] = x[i, c, y, j]
-            for ty in range(th):
-                y = 2 * ty
-                r0, r1, r2, r3 = p[y], p[y + 1], p[y + 2], p[y + 3]
-                for tx in range(tw):
-                    col, z = i * T + ty * tw + tx, 2 * tx
-                    # B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), for each column of the patch
-                    a0, a1, a2, a3 = r0[z] - r2[z], r0[z + 1] - r2[z + 1], r0[z + 2] - r2[z + 2], r0[z + 3] - r2[z + 3]
-                    b0, b1, b2, b3 = r1[z] + r2[z], r1[z + 1] + r2[z + 1], r1[z + 2] + r2[z + 2], r1[z + 3] + r2[z + 3]
-                    c0, c1, c2, c3 = r2[z] - r1[z], r2[z + 1] - r1[z + 1], r2[z + 2] - r1[z + 2], r2[z + 3] - r1[z + 3]
-                    d0, d1, d2, d3 = r1[z] - r3[z], r1[z + 1] - r3[z + 1], r1[z + 2] - r3[z + 2], r1[z + 3] - r3[z + 3]
-                    # (B^T d) B: the same combination along each row
-                    v0[col], v1[col], v2[col], v3[col] = a0 - a2, a1 + a2, a2 - a1, a1 - a3
-                    v4[col], v5[col], v6[col], v7[col] = b0 - b2, b1 + b2, b2 - b1, b1 - b3
-                    v8[col], v9[col], v10[col], v11[col] = c0 - c2, c1 + c2, c2 - c1, c1 - c3
-                    v12[col], v13[col], v14[col], v15[col] = d0 - d2, d1 + d2, d2 - d1, d1 - d3
+    p = np.zeros((2 * th + 2, 2 * tw + 2, C), x.dtype)
+    t = np.empty((16, C), x.dtype)
+    for i in range(n):
+        _to_channels_last(x[i], p, P)
+        for ty in range(th):
+            y = 2 * ty
+            r0, r1, r2, r3 = p[y], p[y + 1], p[y + 2], p[y + 3]
+            for tx in range(tw):
+                z, col = 2 * tx, i * T + ty * tw + tx
+                # B^T d: rows (d0 - d2, d1 + d2, d2 - d1, d1 - d3), for each column of the patch
+                for j in range(4):
+                    _sub(t[j], r0[z + j], r2[z + j])
+                    _add(t[4 + j], r1[z + j], r2[z + j])
+                    _sub(t[8 + j], r2[z + j], r1[z + j])
+                    _sub(t[12 + j], r1[z + j], r3[z + j])
+                # (B^T d) B: the same combination along each row
+                for a in range(0, 16, 4):
+                    _sub(V[a, col], t[a], t[a + 2])
+                    _add(V[a + 1, col], t[a + 1], t[a + 2])
+                    _sub(V[a + 2, col], t[a + 2], t[a + 1])
+                    _sub(V[a + 3, col], t[a + 1], t[a + 3])
 
 
 @njit(nogil=True, cache=True)
 def output_transform(M, b, out, th, tw):
-    """out (n, K, Ho, Wo) = A^T m A + b[k] for every 2x2 tile, m = M[:, k, tile] (16, K, n*th*tw).
+    """out (n, K, Ho, Wo) = A^T m A + b of every 2x2 tile, m = M[:, tile] (16, n*th*tw, K).
 
-    An output of odd height or width has a last row or column of tiles that
-    is only partly inside; the checks for it are left out of the loop when
-    both are even.
+    Each image is made channels-last in a plane o (2*th, 2*tw, K), then
+    copied out; the last row or column of tiles of an odd output is cut off.
     """
-    n, K, Ho, Wo = out.shape
+    n, K = out.shape[:2]
     T = th * tw
-    even = Ho == 2 * th and Wo == 2 * tw
-    for k in range(K):
-        m0, m1, m2, m3, m4, m5, m6, m7 = M[0, k], M[1, k], M[2, k], M[3, k], M[4, k], M[5, k], M[6, k], M[7, k]
-        m8, m9, m10, m11, m12, m13, m14, m15 = (M[8, k], M[9, k], M[10, k], M[11, k],
-                                                M[12, k], M[13, k], M[14, k], M[15, k])
-        bk = b[k]
-        for i in range(n):
-            o = out[i, k]
-            for ty in range(th):
-                y = 2 * ty
-                for tx in range(tw):
-                    col, z = i * T + ty * tw + tx, 2 * tx
-                    # A^T m: rows m0 + m1 + m2 and m1 - m2 - m3; then the same along each row
-                    u0, u1 = m0[col] + m4[col] + m8[col], m1[col] + m5[col] + m9[col]
-                    u2, u3 = m2[col] + m6[col] + m10[col], m3[col] + m7[col] + m11[col]
-                    v0, v1 = m4[col] - m8[col] - m12[col], m5[col] - m9[col] - m13[col]
-                    v2, v3 = m6[col] - m10[col] - m14[col], m7[col] - m11[col] - m15[col]
-                    o[y, z] = u0 + u1 + u2 + bk
-                    if even:
-                        o[y, z + 1] = u1 - u2 - u3 + bk
-                        o[y + 1, z] = v0 + v1 + v2 + bk
-                        o[y + 1, z + 1] = v1 - v2 - v3 + bk
-                        continue
-                    if z + 1 < Wo:
-                        o[y, z + 1] = u1 - u2 - u3 + bk
-                    if y + 1 < Ho:
-                        o[y + 1, z] = v0 + v1 + v2 + bk
-                        if z + 1 < Wo:
-                            o[y + 1, z + 1] = v1 - v2 - v3 + bk
+    o = np.empty((2 * th, 2 * tw, K), out.dtype)
+    t = np.empty((8, K), out.dtype)
+    for i in range(n):
+        for ty in range(th):
+            y = 2 * ty
+            for tx in range(tw):
+                z, col = 2 * tx, i * T + ty * tw + tx
+                # A^T m: rows m0 + m1 + m2 and m1 - m2 - m3; then the same along each row
+                for j in range(4):
+                    _add_add(t[j], M[j, col], M[4 + j, col], M[8 + j, col])
+                    _sub_sub(t[4 + j], M[4 + j, col], M[8 + j, col], M[12 + j, col])
+                _add_add_add(o[y, z], t[0], t[1], t[2], b)
+                _sub_sub_add(o[y, z + 1], t[1], t[2], t[3], b)
+                _add_add_add(o[y + 1, z], t[4], t[5], t[6], b)
+                _sub_sub_add(o[y + 1, z + 1], t[5], t[6], t[7], b)
+        _from_channels_last(o, out[i], 0)
 
 
 @njit(nogil=True, cache=True)
 def output_adjoint(dout, dM, db, th, tw):
-    """dM (16, K, n*th*tw) = A dY A^T for every 2x2 tile dY of dout (n, K, Ho, Wo): the adjoint of output_transform.
+    """dM (16, n*th*tw, K) = A dY A^T for every 2x2 tile dY of dout (n, K, Ho, Wo): the adjoint of output_transform.
 
-    Also adds each channel's sum of dout to db (K,): the bias gradient, taken
-    on the way instead of in a pass of its own over dout (one running sum per
-    column, so that the additions do not wait for each other).  Each plane of
-    dout is first copied into a zeroed one of even size, so that the tiles
-    past an odd edge read zeros.
+    Each image of dout is copied into a zeroed channels-last plane d (2*th,
+    2*tw, K), so that the tiles past an odd edge read zeros.  Also adds the
+    sum of dout to db (K,), the bias gradient: dM[5] = a + b summed along its
+    row is the sum of a tile's four values, so that is one vector addition
+    per tile.
     """
-    n, K, Ho, Wo = dout.shape
+    n, K = dout.shape[:2]
     T = th * tw
-    d = np.zeros((2 * th, 2 * tw), dout.dtype)
-    columns = np.zeros(Wo, dout.dtype)
+    d = np.zeros((2 * th, 2 * tw, K), dout.dtype)
+    t = np.empty((4, K), dout.dtype)
+    total = np.zeros(K, dout.dtype)
+    for i in range(n):
+        _to_channels_last(dout[i], d, 0)
+        for ty in range(th):
+            y = 2 * ty
+            for tx in range(tw):
+                z, col = 2 * tx, i * T + ty * tw + tx
+                a0, a1, b0, b1 = d[y, z], d[y, z + 1], d[y + 1, z], d[y + 1, z + 1]
+                # A dY: rows a, a + b, a - b, -b (t holds a + b and a - b); then the same along each row
+                _add(t[0], a0, b0)
+                _add(t[1], a1, b1)
+                _sub(t[2], a0, b0)
+                _sub(t[3], a1, b1)
+                _copy(dM[0, col], a0)
+                _add(dM[1, col], a0, a1)
+                _sub(dM[2, col], a0, a1)
+                _neg(dM[3, col], a1)
+                _copy(dM[4, col], t[0])
+                _add(dM[5, col], t[0], t[1])
+                _sub(dM[6, col], t[0], t[1])
+                _neg(dM[7, col], t[1])
+                _copy(dM[8, col], t[2])
+                _add(dM[9, col], t[2], t[3])
+                _sub(dM[10, col], t[2], t[3])
+                _neg(dM[11, col], t[3])
+                _neg(dM[12, col], b0)
+                _neg_sub(dM[13, col], b0, b1)
+                _sub(dM[14, col], b1, b0)
+                _copy(dM[15, col], b1)
+                _add_to(total, dM[5, col])
     for k in range(K):
-        m0, m1, m2, m3, m4, m5, m6, m7 = dM[0, k], dM[1, k], dM[2, k], dM[3, k], dM[4, k], dM[5, k], dM[6, k], dM[7, k]
-        m8, m9, m10, m11, m12, m13, m14, m15 = (dM[8, k], dM[9, k], dM[10, k], dM[11, k],
-                                                dM[12, k], dM[13, k], dM[14, k], dM[15, k])
-        for i in range(n):
-            for y in range(Ho):
-                for j in range(Wo):
-                    d[y, j] = dout[i, k, y, j]
-                    columns[j] += dout[i, k, y, j]
-            for ty in range(th):
-                y = 2 * ty
-                for tx in range(tw):
-                    col, z = i * T + ty * tw + tx, 2 * tx
-                    a0, a1, b0, b1 = d[y, z], d[y, z + 1], d[y + 1, z], d[y + 1, z + 1]
-                    # A dY: rows a, a + b, a - b, -b; then the same along each row
-                    s0, s1, t0, t1 = a0 + b0, a1 + b1, a0 - b0, a1 - b1
-                    m0[col], m1[col], m2[col], m3[col] = a0, a0 + a1, a0 - a1, -a1
-                    m4[col], m5[col], m6[col], m7[col] = s0, s0 + s1, s0 - s1, -s1
-                    m8[col], m9[col], m10[col], m11[col] = t0, t0 + t1, t0 - t1, -t1
-                    m12[col], m13[col], m14[col], m15[col] = -b0, -b0 - b1, b1 - b0, b1
-        total = 0.0
-        for j in range(Wo):
-            total += columns[j]
-            columns[j] = 0
-        db[k] += total
+        db[k] += total[k]
 
 
 @njit(nogil=True, cache=True)
 def input_adjoint(dV, dx, P, th, tw):
-    """dx (n, C, H, W) = the sum of B dv B^T over the 4x4 patches, dv = dV[:, c, tile]: the adjoint of input_transform.
+    """dx (n, C, H, W) = the sum of B dv B^T over the 4x4 patches, dv = dV[:, tile]: the adjoint of input_transform.
 
-    Each patch is added into a zeroed padded plane p (neighbouring patches
-    overlap by two rows or columns), whose inside is then copied to dx.
+    dV is (16, n*th*tw, C).  Each image's patches are added into a zeroed
+    channels-last plane p (neighbouring patches overlap by two rows or
+    columns, and are added in turn, so the sums come out the same in every
+    run), whose inside is then copied to dx.
     """
-    n, C, H, W = dx.shape
+    n, C = dx.shape[:2]
     T = th * tw
-    p = np.empty((2 * th + 2, 2 * tw + 2), dx.dtype)
-    for c in range(C):
-        w0, w1, w2, w3, w4, w5, w6, w7 = dV[0, c], dV[1, c], dV[2, c], dV[3, c], dV[4, c], dV[5, c], dV[6, c], dV[7, c]
-        w8, w9, w10, w11, w12, w13, w14, w15 = (dV[8, c], dV[9, c], dV[10, c], dV[11, c],
-                                                dV[12, c], dV[13, c], dV[14, c], dV[15, c])
-        for i in range(n):
-            p[:] = 0
-            for ty in range(th):
-                y = 2 * ty
-                r0, r1, r2, r3 = p[y], p[y + 1], p[y + 2], p[y + 3]
-                for tx in range(tw):
-                    col, z = i * T + ty * tw + tx, 2 * tx
-                    # dv B^T: each row v becomes v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    v0, v1, v2, v3 = w0[col], w1[col], w2[col], w3[col]
-                    a0, a1, a2, a3 = v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    v0, v1, v2, v3 = w4[col], w5[col], w6[col], w7[col]
-                    b0, b1, b2, b3 = v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    v0, v1, v2, v3 = w8[col], w9[col], w10[col], w11[col]
-                    c0, c1, c2, c3 = v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    v0, v1, v2, v3 = w12[col], w13[col], w14[col], w15[col]
-                    d0, d1, d2, d3 = v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-                    # B (dv B^T): rows a, b - c + d, b + c - a, -d, added into the patch
-                    r0[z] += a0
-                    r0[z + 1] += a1
-                    r0[z + 2] += a2
-                    r0[z + 3] += a3
-                    r1[z] += b0 - c0 + d0
-                    r1[z + 1] += b1 - c1 + d1
-                    r1[z + 2] += b2 - c2 + d2
-                    r1[z + 3] += b3 - c3 + d3
-                    r2[z] += b0 + c0 - a0
-                    r2[z + 1] += b1 + c1 - a1
-                    r2[z + 2] += b2 + c2 - a2
-                    r2[z + 3] += b3 + c3 - a3
-                    r3[z] -= d0
-                    r3[z + 1] -= d1
-                    r3[z + 2] -= d2
-                    r3[z + 3] -= d3
-            for y in range(H):
-                for j in range(W):
-                    dx[i, c, y, j] = p[y + P, j + P]
+    p = np.empty((2 * th + 2, 2 * tw + 2, C), dx.dtype)
+    t = np.empty((16, C), dx.dtype)
+    for i in range(n):
+        p[:] = 0
+        for ty in range(th):
+            y = 2 * ty
+            r0, r1, r2, r3 = p[y], p[y + 1], p[y + 2], p[y + 3]
+            for tx in range(tw):
+                z, col = 2 * tx, i * T + ty * tw + tx
+                # dv B^T: each row v becomes v0, v1 - v2 + v3, v1 + v2 - v0, -v3
+                for a in range(0, 16, 4):
+                    _copy(t[a], dV[a, col])
+                    _sub_add(t[a + 1], dV[a + 1, col], dV[a + 2, col], dV[a + 3, col])
+                    _add_sub(t[a + 2], dV[a + 1, col], dV[a + 2, col], dV[a, col])
+                    _neg(t[a + 3], dV[a + 3, col])
+                # B (dv B^T): rows a, b - c + d, b + c - a, -d, added into the patch
+                for j in range(4):
+                    _add_to(r0[z + j], t[j])
+                    _add_to_sub_add(r1[z + j], t[4 + j], t[8 + j], t[12 + j])
+                    _add_to_add_sub(r2[z + j], t[4 + j], t[8 + j], t[j])
+                    _sub_from(r3[z + j], t[12 + j])
+        _from_channels_last(p, dx[i], P)
