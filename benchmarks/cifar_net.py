@@ -26,10 +26,11 @@ def kit_net(fns, params, x, y, train=True, lr=1e-3):
     loss, dscores = fns.softmax_loss(scores, y)
     dh, dw, db = fns.affine_backward(dscores, fc_cache)
     grads = [dw, db]
-    for conv_cache, relu_cache, pool_cache in reversed(caches):
+    for i, (conv_cache, relu_cache, pool_cache) in reversed(list(enumerate(caches))):
         dh = fns.max_pool_backward(dh, pool_cache)
         dh = fns.relu_backward(dh, relu_cache)
-        dh, dw, db = fns.conv_backward(dh, conv_cache)
+        # no gradient for the images (i = 0), as in PyTorch, where x does not require one
+        dh, dw, db = fns.conv_backward(dh, conv_cache, need_dx=i > 0)
         grads[:0] = [dw, db]
     for p, g in zip(params, grads, strict=True):
         fns.sgd_update(p, g, lr)
