@@ -165,21 +165,36 @@ def _add_to_add_sub(o, a, b, d):
 
 @njit(inline="always")
 def _to_channels_last(image, p, P):
-    """p[P + y, P + j, c] = image[c, y, j]: an image (C, H, W) into a channels-last plane p."""
+    """p[P + y, P + j, c] = image[c, y, j]: an image (C, H, W) into a channels-last plane p.
+
+    Written along p's rows (the channels): 1.3-2.3x faster than along the
+    image's rows on the CIFAR net's shapes.
+    """
     C, H, W = image.shape
     for y in range(H):
         row = p[P + y]
-        for c in range(C):
-            for j in range(W):
-                row[P + j, c] = image[c, y, j]
+        for j in range(W):
+            pixel = row[P + j]
+            for c in range(C):
+                pixel[c] = image[c, y, j]
 
 
 @njit(inline="always")
 def _from_channels_last(p, image, P):
-    """image[c, y, j] = p[P + y, P + j, c]: the inverse of _to_channels_last."""
+    """image[c, y, j] = p[P + y, P + j, c]: the inverse of _to_channels_last.
+
+    Written along the image's rows, which was up to 5x faster than along
+    p's, except rows shorter than 8 (4x4 maps), where p's way was faster.
+    """
     C, H, W = image.shape
     for y in range(H):
         row = p[P + y]
+        if W < 8:
+            for j in range(W):
+                pixel = row[P + j]
+                for c in range(C):
+                    image[c, y, j] = pixel[c]
+            continue
         for c in range(C):
             for j in range(W):
                 image[c, y, j] = row[P + j, c]
