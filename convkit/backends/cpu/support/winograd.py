@@ -31,8 +31,9 @@ apart (the 4x4 patch of one channel at a time, as the formulas above read)
 and wrote a tile's 16 values to 16 rows in one loop; LLVM could not prove
 that those rows do not overlap, so it left them scalar code, about 40% of
 the time of conv B and C (benchmarks/cpu.py --profile).  Channels-last,
-conv B and C forward+backward ran 1.15-1.35x faster, measured against that
-version in one process; the copies to and from NCHW are part of that.
+conv B and C forward+backward took 0.72-0.80x and 0.75-0.93x the time,
+measured against that version in one process, copies to and from NCHW
+included.
 Padding, and the last tile row and column of an odd output, read zeros and
 are cut off when a plane is copied back.
 """
