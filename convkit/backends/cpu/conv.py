@@ -17,9 +17,10 @@ gets a product of its own, which writes straight into out (and reads dout
 in place): no reordering.  One np.matmul call over the slice's stack of
 images runs them; a call per image, each taking Python's lock, left a 2-core
 machine's second thread waiting (the CIFAR net's first conv, forward +
-backward, ran 1.2-1.3x faster on 2 threads with one call).  Its slice still holds up to GROUP_COLUMNS output
-positions, so that one pad and one im2col call serve several small images:
-each call from a worker thread takes Python's lock (the GIL) for a few
+backward, ran 1.2-1.3x faster on 2 threads with one call).  Its slice
+still holds up to GROUP_COLUMNS output positions, so that one pad and one
+im2col call serve several small images: each call from a worker thread
+takes Python's lock (the GIL) for a few
 microseconds, and with one 32x32 image per slice the two threads of a 2-core
 machine mostly waited for that lock (im2col alone ran 2x slower on 2 threads
 than on 1; with 4 images a slice, a 32x32 RGB layer's forward+backward at a
@@ -247,7 +248,7 @@ def _winograd_backward(dout, x, w, conv, need_dx):
     parallel_map(backward_chunk, enumerate(chunks))
     dU_total = np.empty((16, conv.K, conv.C), x.dtype)
     halves = [slice(0, 8), slice(8, 16)]  # 16 tasks of a few microseconds ran slower on 2 threads than on 1
-    parallel_map(lambda e: np.sum(dU[:, e], axis=0, out=dU_total[e]), halves)
+    parallel_map(lambda half: np.sum(dU[:, half], axis=0, out=dU_total[half]), halves)
     dw = winograd.filter_gradient(dU_total)
     return dx, dw.astype(x.dtype, copy=False), db.sum(axis=0).astype(x.dtype)
 
