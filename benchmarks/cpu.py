@@ -166,8 +166,7 @@ def _winograd_phases(conv, x, w, b, dout):
     th, tw = conv.th, conv.tw
     bufs = {}
     for start, stop in conv.slices:
-        n = stop - start
-        tiles = n * conv.T
+        tiles = (stop - start) * conv.T
         bufs[start] = {"V": np.empty((16, tiles, conv.C), np.float32),
                        "M": np.empty((16, tiles, conv.K), np.float32)}
     U = winograd.filter_transform(w)
