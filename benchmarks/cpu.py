@@ -26,7 +26,7 @@ import numpy as np
 from convkit.backends import cpu
 from convkit.backends import numpy as ref
 from convkit.backends.cpu import conv as kit_conv
-from convkit.backends.cpu.support import blas, im2col, winograd
+from convkit.backends.cpu.support import blas, im2col
 
 from cifar_net import kit_net, net_params, torch_net
 
@@ -167,10 +167,11 @@ def _winograd_phases(conv, x, w, b, dout):
     bufs = {}
     for start, stop in conv.slices:
         tiles = (stop - start) * conv.T
-        bufs[start] = {"V": np.empty((16, tiles, conv.C), np.float32),
-                       "M": np.empty((16, tiles, conv.K), np.float32)}
-    U = winograd.filter_transform(w)
-    U_t = winograd.filter_transform(w, transposed=True)
+        bufs[start] = {"V": np.empty((conv.E, tiles, conv.C), np.float32),
+                       "M": np.empty((conv.E, tiles, conv.K), np.float32)}
+    kernels = conv.kernels
+    U = kernels.filter_transform(w)
+    U_t = kernels.filter_transform(w, transposed=True)
     dU = []
     db = np.zeros(conv.K)
 
@@ -179,16 +180,16 @@ def _winograd_phases(conv, x, w, b, dout):
 
     return [
         ("filter transforms U, U^T",
-         lambda: (winograd.filter_transform(w), winograd.filter_transform(w, transposed=True))),
-        ("input transform V", each(lambda a, z, m: winograd.input_transform(x[a:z], m["V"], conv.P, th, tw))),
-        ("16 GEMMs M = V U^T", each(lambda a, z, m: np.matmul(m["V"], U_t, out=m["M"]))),
-        ("output transform", each(lambda a, z, m: winograd.output_transform(m["M"], b, out[a:z], th, tw))),
-        ("dout transform dM, db", each(lambda a, z, m: winograd.output_adjoint(dout[a:z], m["M"], db, th, tw))),
-        ("16 GEMMs dU = dM^T V", each(lambda a, z, m: dU.append(
+         lambda: (kernels.filter_transform(w), kernels.filter_transform(w, transposed=True))),
+        ("input transform V", each(lambda a, z, m: kernels.input_transform(x[a:z], m["V"], conv.P, th, tw))),
+        (f"{conv.E} GEMMs M = V U^T", each(lambda a, z, m: np.matmul(m["V"], U_t, out=m["M"]))),
+        ("output transform", each(lambda a, z, m: kernels.output_transform(m["M"], b, out[a:z], th, tw))),
+        ("dout transform dM, db", each(lambda a, z, m: kernels.output_adjoint(dout[a:z], m["M"], db, th, tw))),
+        (f"{conv.E} GEMMs dU = dM^T V", each(lambda a, z, m: dU.append(
             np.matmul(m["M"].transpose(0, 2, 1), m["V"])))),
-        ("16 GEMMs dV = dM U", each(lambda a, z, m: np.matmul(m["M"], U, out=m["V"]))),
-        ("input adjoint dx", each(lambda a, z, m: winograd.input_adjoint(m["V"], dx[a:z], conv.P, th, tw))),
-        ("dW = G^T dU G", lambda: winograd.filter_gradient(dU[0])),
+        (f"{conv.E} GEMMs dV = dM U", each(lambda a, z, m: np.matmul(m["M"], U, out=m["V"]))),
+        ("input adjoint dx", each(lambda a, z, m: kernels.input_adjoint(m["V"], dx[a:z], conv.P, th, tw))),
+        ("dW = G^T dU G", lambda: kernels.filter_gradient(dU[0])),
         ("fresh out+dx arrays", lambda: (np.empty_like(dout).fill(0), np.empty_like(x).fill(0))),
     ]
 

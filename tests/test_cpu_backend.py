@@ -105,10 +105,16 @@ WINOGRAD_CASES = winograd_cases(40, seed=5) + [
     c for c in CONV_CASES if c["w_shape"][2:] == (3, 3) and c["stride"] == c["dilation"] == 1]
 
 
-@pytest.fixture
-def winograd_for_any_channels(monkeypatch):
-    """Send every 3x3 stride-1 conv down the Winograd path, however few its input channels."""
+@pytest.fixture(params=["winograd", "winograd4"])
+def winograd_for_any_channels(request, monkeypatch):
+    """Send every 3x3 stride-1 conv down the Winograd path, however few its input channels.
+
+    Each test runs twice: with F(2x2, 3x3) (support/winograd.py), then F(4x4, 3x3) (support/winograd4.py).
+    """
+    kernels = getattr(cpu_conv, request.param)
     monkeypatch.setattr(cpu_conv, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(cpu_conv, "_winograd_kernels", lambda N, Ho, Wo: kernels)
+    return kernels
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -119,7 +125,7 @@ def test_winograd_conv_matches_reference(case, dtype, winograd_for_any_channels)
     w = random_array(rng, case["w_shape"], dtype)
     b = random_array(rng, case["w_shape"][:1], dtype)
     out, cache = cpu.conv_forward(x, w, b, 1, case["pad"])
-    assert cache[2].winograd
+    assert cache[2].winograd and cache[2].kernels is winograd_for_any_channels
     expected, ref_cache = ref.conv_forward(x, w, b, 1, case["pad"])
     assert_close(out, expected, dtype)
     dout = random_array(rng, out.shape, dtype)
@@ -136,16 +142,29 @@ def test_winograd_path_is_taken_by_channel_heavy_3x3_convs_only():
     assert not path(32, S=2) and not path(32, D=2) and not path(32, F=5)
 
 
+def test_winograd_4x4_tiles_where_a_batch_has_many_tiles():
+    def kernels(N, H, W):
+        x, w = np.zeros((N, 32, H, W), np.float32), np.zeros((4, 32, 3, 3), np.float32)
+        return cpu.conv_forward(x, w, np.zeros(4, np.float32), 1, 1)[1][2].kernels
+
+    assert kernels(64, 16, 16) is kernels(64, 8, 8) is kernels(256, 4, 4) is cpu_conv.winograd4
+    assert kernels(64, 4, 4) is kernels(2, 8, 8) is kernels(256, 2, 2) is cpu_conv.winograd
+
+
 @pytest.mark.parametrize("pad", [0, 1, 2])
 def test_winograd_conv_passes_gradient_checks(pad, winograd_for_any_channels):
     rng = np.random.default_rng(18 + pad)
     x, w, b = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
     out, cache = cpu.conv_forward(x, w, b, 1, pad)
-    assert cache[2].winograd
+    assert cache[2].winograd and cache[2].kernels is winograd_for_any_channels
     dout = rng.standard_normal(out.shape)
     dx, dw, db = cpu.conv_backward(dout, cache)
+    # The output is linear in each of x, w and b, so central differences are
+    # exact but for rounding, whatever the step; a step of 1e-3 instead of
+    # 1e-5 divides that rounding (larger in Winograd's sums than in a direct
+    # one, the matrices' entries reaching 8) by 100 less.
     for value, grad in ((x, dx), (w, dw), (b, db)):
-        numeric = numerical_gradient_array(lambda _: cpu.conv_forward(x, w, b, 1, pad)[0], value, dout)
+        numeric = numerical_gradient_array(lambda _: cpu.conv_forward(x, w, b, 1, pad)[0], value, dout, h=1e-3)
         assert rel_error(grad, numeric) < 1e-7
 
 
@@ -445,9 +464,9 @@ def run_every_kernel(dtype, readonly):
         return made
 
     channels = cpu_conv.WINOGRAD_MIN_CHANNELS
-    winograd = dict(x_shape=(2, channels, 5, 4), w_shape=(3, channels, 3, 3),
-                    stride=1, pad=1, dilation=1)
-    for case in CONV_CASES[:4] + [winograd]:
+    winograd = [dict(x_shape=(n, channels, h, w), w_shape=(3, channels, 3, 3), stride=1, pad=1, dilation=1)
+                for n, h, w in ((2, 5, 4), (8, 16, 16))]  # F(2x2, 3x3), F(4x4, 3x3)
+    for case in CONV_CASES[:4] + winograd:
         x, w, b = arrays(case["x_shape"], case["w_shape"], case["w_shape"][:1])
         out, cache = cpu.conv_forward(x, w, b, case["stride"], case["pad"], case["dilation"])
         cpu.conv_backward(*arrays(out.shape), cache)
@@ -485,7 +504,7 @@ def test_one_compiled_kernel_per_dtype_for_all_shapes_and_readonly_inputs():
                for name, obj in vars(module).items()
                if isinstance(getattr(obj, "kernel", obj), Dispatcher)
                and getattr(obj, "kernel", obj).targetoptions.get("inline") != "always"}
-    assert len(kernels) == 27
+    assert len(kernels) == 31
     for name, kernel in kernels.items():
         dtypes = sorted(str(signature[0].dtype) for signature in kernel.signatures)
         assert dtypes == ["float32", "float64"], (name, kernel.signatures)

@@ -92,16 +92,17 @@ def test_batchnorm_and_pooling_give_the_same_numbers_on_one_and_two_threads():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_winograd_conv_gives_the_same_results_on_one_and_two_threads(dtype):
+@pytest.mark.parametrize("N, H, W, tile", [(13, 9, 7, 2), (40, 13, 10, 4)])
+def test_winograd_conv_gives_the_same_results_on_one_and_two_threads(dtype, N, H, W, tile):
     rng = np.random.default_rng(41)
-    x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((13, 33, 9, 7), (6, 33, 3, 3), (6,)))
-    dout = rng.standard_normal((13, 6, 9, 7)).astype(dtype)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((N, 33, H, W), (6, 33, 3, 3), (6,)))
+    dout = rng.standard_normal((N, 6, H, W)).astype(dtype)
     results = []
     before = cpu.get_num_threads()
     for n in (1, 2, 2):
         cpu.set_num_threads(n)
         out, cache = cpu.conv_forward(x, w, b, 1, 1)
-        assert cache[2].winograd
+        assert cache[2].winograd and cache[2].kernels.tiles(4, 4) == (4 // tile, 4 // tile)
         results.append((out,) + cpu.conv_backward(dout, cache))
     cpu.set_num_threads(before)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12

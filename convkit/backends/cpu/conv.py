@@ -33,27 +33,31 @@ many megabytes per call costs more in page faults than im2col does, so every
 large temporary is a scratch buffer reused by later calls (support/workspace.py).
 
 3x3 stride-1 convolutions with WINOGRAD_MIN_CHANNELS input channels or more
-take the Winograd path instead (support/winograd.py): the same slices, but
-16 products of (tiles, C) by (C, K) that need 2.25x fewer multiply-adds than
-im2col's, and a backward pass that transforms dout once for both dW and dX.
-The products are about 80% of im2col's time on the channel-heavy convs of a
-CIFAR net (benchmarks/cpu.py --profile), and they already run near the speed
-of one core's BLAS whatever the slice size (larger slices did not help), so
-fewer multiply-adds is what is left to win.  With few input channels (an RGB
-first layer) im2col's matrix is small and its one product stays the faster;
-the Winograd path was measured faster at 32 and 64 input channels (conv B and
-C of benchmarks/cpu.py), so it starts at 32.
-A Winograd slice holds about WINOGRAD_COLUMNS tiles: its transformed input
-and output are 16 values per tile, and slices of 128 tiles (2 images of
-16x16) keep them in the core's L2 cache between the transforms and the
-products; 512 tiles ran 10-20% slower.
+take the Winograd path instead: the same slices, but products of (tiles, C)
+by (C, K), 16 of them per 2x2 output tile for F(2x2, 3x3)
+(support/winograd.py, 2.25x fewer multiply-adds than im2col's) or 36 per 4x4
+tile for F(4x4, 3x3) (support/winograd4.py, 4x fewer), and a backward pass
+that transforms dout once for both dW and dX.  The products are about 80% of
+im2col's time on the channel-heavy convs of a CIFAR net (benchmarks/cpu.py
+--profile), and they already run near the speed of one core's BLAS, so fewer
+multiply-adds is what is left to win.  F(4x4, 3x3) recomputes a 2.25x larger
+U every call, so _winograd_kernels takes it only where the batch has enough
+tiles.  With few input channels (an RGB first layer) im2col's matrix is
+small and its one product stays the faster; the Winograd path was measured
+faster at 32 and 64 input channels (conv B and C of benchmarks/cpu.py), so it
+starts at 32.
+A Winograd slice holds about WINOGRAD_COLUMNS tiles: for F(2x2, 3x3), slices
+of 128 tiles (2 images of 16x16) keep the transformed input and output in
+the core's L2 cache between the transforms and the products, and 512 tiles
+ran 10-20% slower; F(4x4, 3x3) ran best at 128 tiles too on conv B (64 on
+conv C, 32 on the net's 4x4 conv, each within 15% of 128).
 """
 import math
 
 import numpy as np
 
 from ...shapes import conv_output_size
-from .support import im2col, winograd
+from .support import im2col, winograd, winograd4
 from .arrays import for_kernel
 from .support.threads import get_num_threads, parallel_map
 from .support.workspace import scratch
@@ -62,6 +66,7 @@ COLUMNS = 512
 GROUP_COLUMNS = 4096
 WINOGRAD_MIN_CHANNELS = 32
 WINOGRAD_COLUMNS = 128
+WINOGRAD_FILTER_TILES = 150
 WINOGRAD_CHUNKS = 16
 
 
@@ -80,8 +85,10 @@ class _Conv:
         self.winograd = (self.HH == self.WW == 3 and S == 1 and D == 1
                          and self.C >= WINOGRAD_MIN_CHANNELS)
         if self.winograd:
-            self.th, self.tw = winograd.tiles(self.Ho, self.Wo)
-            self.T = self.th * self.tw
+            self.kernels = _winograd_kernels(self.N, self.Ho, self.Wo)
+            self.th, self.tw = self.kernels.tiles(self.Ho, self.Wo)
+            self.T, self.E = self.th * self.tw, self.kernels.E
+            self.halves = [slice(0, self.E // 2), slice(self.E // 2, self.E)]
             per = math.ceil(WINOGRAD_COLUMNS / self.T)
         elif self.L >= COLUMNS:
             per = max(1, GROUP_COLUMNS // self.L)
@@ -190,7 +197,8 @@ def _winograd_forward(x, w, b, conv):
     faster than with a scratch V rebuilt in the backward pass (the C
     allocator reuses the memory of the previous call's V).
     """
-    U_t = winograd.filter_transform(w.astype(x.dtype, copy=False), transposed=True)
+    kernels = conv.kernels
+    U_t = _filter_transform(conv, w.astype(x.dtype, copy=False), transposed=True)
     b = for_kernel(b, x.dtype)
     out = np.empty((conv.N, conv.K, conv.Ho, conv.Wo), x.dtype)
     th, tw = conv.th, conv.tw
@@ -198,11 +206,11 @@ def _winograd_forward(x, w, b, conv):
     def forward_slice(images):
         start, stop = images
         tiles = (stop - start) * conv.T
-        V = np.empty((16, tiles, conv.C), x.dtype)
-        winograd.input_transform(x[start:stop], V, conv.P, th, tw)
-        M = scratch("winograd M", (16, tiles, conv.K), x.dtype)
+        V = np.empty((conv.E, tiles, conv.C), x.dtype)
+        kernels.input_transform(x[start:stop], V, conv.P, th, tw)
+        M = scratch("winograd M", (conv.E, tiles, conv.K), x.dtype)
         np.matmul(V, U_t, out=M)
-        winograd.output_transform(M, b, out[start:stop], th, tw)
+        kernels.output_transform(M, b, out[start:stop], th, tw)
         return V
 
     conv.V = parallel_map(forward_slice, conv.slices)
@@ -214,43 +222,75 @@ def _winograd_backward(dout, x, w, conv, need_dx):
 
     The slices are taken in chunks of consecutive ones (_chunks); each chunk
     adds the dU and db of its slices, in order, into its own row of one
-    scratch array, and the rows are summed at the end, the 16 positions of
-    the 4x4 grid shared among the threads.  With a row per slice instead,
+    scratch array, and the rows are summed at the end, in two tasks that
+    each take half of the grid's positions e and their part of dW.  With a
+    row per slice instead,
     the rows of the channel-heavy convs of a CIFAR net (16 MB of them at a
     batch of 256) went out to memory and back, and their sum ran on one
     thread.  The chunks do not depend on which thread runs them, so the sums
     come out the same in every run.
     """
-    U = winograd.filter_transform(w.astype(x.dtype, copy=False)) if need_dx else None
+    kernels = conv.kernels
+    U = _filter_transform(conv, w.astype(x.dtype, copy=False)) if need_dx else None
     dx = np.empty_like(x) if need_dx else None
     chunks = _chunks(len(conv.slices), max(WINOGRAD_CHUNKS, 4 * get_num_threads()))
-    dU = scratch("winograd dU", (len(chunks), 16, conv.K, conv.C), x.dtype)
+    dU = scratch("winograd dU", (len(chunks), conv.E, conv.K, conv.C), x.dtype)
     db = np.zeros((len(chunks), conv.K))
     th, tw = conv.th, conv.tw
 
     def backward_chunk(item):
         j, slices = item
-        part = scratch("winograd dU part", (16, conv.K, conv.C), x.dtype)
+        part = scratch("winograd dU part", (conv.E, conv.K, conv.C), x.dtype)
         for s in slices:
             start, stop = conv.slices[s]
             tiles = (stop - start) * conv.T
-            dM = scratch("winograd M", (16, tiles, conv.K), x.dtype)
-            winograd.output_adjoint(dout[start:stop], dM, db[j], th, tw)
+            dM = scratch("winograd M", (conv.E, tiles, conv.K), x.dtype)
+            kernels.output_adjoint(dout[start:stop], dM, db[j], th, tw)
             np.matmul(dM.transpose(0, 2, 1), conv.V[s], out=dU[j] if s == slices[0] else part)
             if s != slices[0]:
                 dU[j] += part
             if not need_dx:
                 continue
-            dV = scratch("winograd V", (16, tiles, conv.C), x.dtype)
+            dV = scratch("winograd V", (conv.E, tiles, conv.C), x.dtype)
             np.matmul(dM, U, out=dV)
-            winograd.input_adjoint(dV, dx[start:stop], conv.P, th, tw)
+            kernels.input_adjoint(dV, dx[start:stop], conv.P, th, tw)
 
     parallel_map(backward_chunk, enumerate(chunks))
-    dU_total = np.empty((16, conv.K, conv.C), x.dtype)
-    halves = [slice(0, 8), slice(8, 16)]  # 16 tasks of a few microseconds ran slower on 2 threads than on 1
-    parallel_map(lambda half: np.sum(dU[:, half], axis=0, out=dU_total[half]), halves)
-    dw = winograd.filter_gradient(dU_total)
+    def filter_gradient(half):  # a task per row e ran slower on 2 threads than on 1
+        return kernels.filter_gradient(np.sum(dU[:, half], axis=0), rows=half)
+
+    dw = sum(parallel_map(filter_gradient, conv.halves))
     return dx, dw.astype(x.dtype, copy=False), db.sum(axis=0).astype(x.dtype)
+
+
+def _filter_transform(conv, w, transposed=False):
+    """conv.kernels.filter_transform(w, transposed), each half of the rows e computed by a task.
+
+    F(4x4, 3x3)'s U of a 128-to-256-channel conv is 4.7 MB, and on one
+    thread its two transforms and dW made that conv 1.5x slower on 2 threads
+    than on 1 at a batch of 256.
+    """
+    U = np.empty((conv.E, conv.C, conv.K) if transposed else (conv.E, conv.K, conv.C), w.dtype)
+    parallel_map(lambda rows: conv.kernels.filter_transform(w, transposed, rows=rows, out=U[rows]), conv.halves)
+    return U
+
+
+def _winograd_kernels(N, Ho, Wo):
+    """winograd4 (F(4x4, 3x3)) or winograd (F(2x2, 3x3)): the one with fewer products for N images.
+
+    Each product is counted over the batch's tiles and WINOGRAD_FILTER_TILES
+    more, which stand for the filter transforms: those cost the same per
+    call whatever the batch, and F(4x4, 3x3)'s have 36 rows to F(2x2,
+    3x3)'s 16.  Measured on the CIFAR net's 4x4 conv (128 to 256 channels),
+    F(4x4, 3x3) took 1.14-1.21x the time of F(2x2, 3x3) at a batch of 64
+    (64 tiles) and 0.66-0.82x at 256; 150 sits between the two
+    break-even points.
+    """
+    def products(kernels):
+        th, tw = kernels.tiles(Ho, Wo)
+        return kernels.E * (N * th * tw + WINOGRAD_FILTER_TILES)
+
+    return winograd4 if products(winograd4) < products(winograd) else winograd
 
 
 def _chunks(count, most):

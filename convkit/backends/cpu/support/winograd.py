@@ -1,5 +1,9 @@
 """Winograd F(2x2, 3x3): a 3x3 stride-1 convolution with 2.25x fewer multiplications.
 
+winograd4.py holds its larger sibling F(4x4, 3x3), which shares this
+module's filter transforms and channels-last copies; conv.py chooses
+between the two.
+
 Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks" (2016).
 The output is cut into 2x2 tiles; tile (ty, tx) of output channel k needs the
 4x4 input patch d at rows 2ty - P .. 2ty + 3 - P (columns likewise) of every
@@ -43,7 +47,7 @@ from numba import njit
 from . import blas
 
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-GG = np.kron(G, G)
+E = 16  # products: one per position of the 4x4 grid
 
 
 def tiles(Ho, Wo):
@@ -51,26 +55,32 @@ def tiles(Ho, Wo):
     return (Ho + 1) // 2, (Wo + 1) // 2
 
 
-def filter_transform(w, transposed=False):
+def filter_transform(w, transposed=False, G=G, rows=slice(None), out=None):
     """U (16, K, C) = G w G^T for every filter pair, from w (K, C, 3, 3); row e = 4p + q of the 4x4 grid.
 
-    One product with GG = kron(G, G), whose row 4p + q holds G[p, a] G[q, b]
-    at 3a + b (np.tensordot took 10x longer).  transposed=True gives U[e]^T,
-    (16, C, K).
+    One product with kron(G, G), whose row 4p + q holds G[p, a] G[q, b] at
+    3a + b (np.tensordot took 10x longer).  transposed=True gives U[e]^T,
+    (16, C, K).  rows: only those rows e of U, written to out if given (so
+    that threads can share the work).  winograd4.py passes its own G (6x3),
+    for a 6x6 grid.
     """
     if transposed:
         w = w.transpose(1, 0, 2, 3)
-    rows, columns = w.shape[:2]
+    K, C = w.shape[:2]
+    GG = np.kron(G, G)[rows].astype(w.dtype)
     with blas.one_thread():  # too small a product to wake BLAS's other threads for
-        U = GG.astype(w.dtype) @ w.reshape(rows * columns, 9).T
-    return U.reshape(16, rows, columns)
+        U = np.matmul(GG, w.reshape(K * C, 9).T, out=None if out is None else out.reshape(len(GG), K * C))
+    return U.reshape(-1, K, C)
 
 
-def filter_gradient(dU):
-    """dw (K, C, 3, 3) = G^T dU G: the adjoint of filter_transform, from dU (16, K, C)."""
+def filter_gradient(dU, G=G, rows=slice(None)):
+    """dw (K, C, 3, 3) = G^T dU G: the adjoint of filter_transform, from dU (16, K, C).
+
+    rows: dU holds only those rows e of the whole dU, and dw is their part of the sum.
+    """
     K, C = dU.shape[1:]
     with blas.one_thread():
-        dw = GG.T.astype(dU.dtype) @ dU.reshape(16, K * C)
+        dw = np.kron(G, G)[rows].T.astype(dU.dtype) @ dU.reshape(-1, K * C)
     return np.ascontiguousarray(dw.T).reshape(K, C, 3, 3)
 
 
@@ -141,7 +151,7 @@ def _sub_sub_add(o, a, b, d, e):
 
 
 @njit(inline="always")
-def _add_to(o, a):
+def add_to(o, a):
     for c in range(o.shape[0]):
         o[c] += a[c]
 
@@ -165,7 +175,7 @@ def _add_to_add_sub(o, a, b, d):
 
 
 @njit(inline="always")
-def _to_channels_last(image, p, P):
+def to_channels_last(image, p, P):
     """p[P + y, P + j, c] = image[c, y, j]: an image (C, H, W) into a channels-last plane p.
 
     Written along p's rows (the channels): 1.3-2.3x faster than along the
@@ -181,8 +191,8 @@ def _to_channels_last(image, p, P):
 
 
 @njit(inline="always")
-def _from_channels_last(p, image, P):
-    """image[c, y, j] = p[P + y, P + j, c]: the inverse of _to_channels_last.
+def from_channels_last(p, image, P):
+    """image[c, y, j] = p[P + y, P + j, c]: the inverse of to_channels_last.
 
     Written along the image's rows, which was up to 5x faster than along
     p's, except rows shorter than 8 (4x4 maps), where p's way was faster.
@@ -213,7 +223,7 @@ def input_transform(x, V, P, th, tw):
     p = np.zeros((2 * th + 2, 2 * tw + 2, C), x.dtype)
     t = np.empty((16, C), x.dtype)
     for i in range(n):
-        _to_channels_last(x[i], p, P)
+        to_channels_last(x[i], p, P)
         for ty in range(th):
             y = 2 * ty
             r0, r1, r2, r3 = p[y], p[y + 1], p[y + 2], p[y + 3]
@@ -257,7 +267,7 @@ def output_transform(M, b, out, th, tw):
                 _sub_sub_add(o[y, z + 1], t[1], t[2], t[3], b)
                 _add_add_add(o[y + 1, z], t[4], t[5], t[6], b)
                 _sub_sub_add(o[y + 1, z + 1], t[5], t[6], t[7], b)
-        _from_channels_last(o, out[i], 0)
+        from_channels_last(o, out[i], 0)
 
 
 @njit(nogil=True, cache=True)
@@ -276,7 +286,7 @@ def output_adjoint(dout, dM, db, th, tw):
     t = np.empty((4, K), dout.dtype)
     total = np.zeros(K, dout.dtype)
     for i in range(n):
-        _to_channels_last(dout[i], d, 0)
+        to_channels_last(dout[i], d, 0)
         for ty in range(th):
             y = 2 * ty
             for tx in range(tw):
@@ -303,7 +313,7 @@ def output_adjoint(dout, dM, db, th, tw):
                 _neg_sub(dM[13, col], b0, b1)
                 _sub(dM[14, col], b1, b0)
                 _copy(dM[15, col], b1)
-                _add_to(total, dM[5, col])
+                add_to(total, dM[5, col])
     for k in range(K):
         db[k] += total[k]
 
@@ -336,8 +346,8 @@ def input_adjoint(dV, dx, P, th, tw):
                     _neg(t[a + 3], dV[a + 3, col])
                 # B (dv B^T): rows a, b - c + d, b + c - a, -d, added into the patch
                 for j in range(4):
-                    _add_to(r0[z + j], t[j])
+                    add_to(r0[z + j], t[j])
                     _add_to_sub_add(r1[z + j], t[4 + j], t[8 + j], t[12 + j])
                     _add_to_add_sub(r2[z + j], t[4 + j], t[8 + j], t[j])
                     _sub_from(r3[z + j], t[12 + j])
-        _from_channels_last(p, dx[i], P)
+        from_channels_last(p, dx[i], P)
