@@ -201,7 +201,7 @@ def print_profile(repeats):
     for name, shape in CONVS.items():
         times, whole = profile_conv(*shape, rng, repeats)
         work = sum(times.values())
-        path = "Winograd" if _conv(shape).winograd else "im2col"
+        path = f"Winograd {_conv(shape).kernels.NAME}" if _conv(shape).winograd else "im2col"
         print(f"\n## {name}: {path}, slices of {shape[0] // len(_conv(shape).slices)} images")
         print("| phase (one core, all slices) | ms | share |")
         print("|---|---:|---:|")

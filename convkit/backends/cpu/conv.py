@@ -224,10 +224,9 @@ def _winograd_backward(dout, x, w, conv, need_dx):
     adds the dU and db of its slices, in order, into its own row of one
     scratch array, and the rows are summed at the end, in two tasks that
     each take half of the grid's positions e and their part of dW.  With a
-    row per slice instead,
-    the rows of the channel-heavy convs of a CIFAR net (16 MB of them at a
-    batch of 256) went out to memory and back, and their sum ran on one
-    thread.  The chunks do not depend on which thread runs them, so the sums
+    row per slice instead, the rows of the channel-heavy convs of a CIFAR
+    net (16 MB of them at a batch of 256) went out to memory and back, and
+    their sum ran on one thread.  The chunks do not depend on which thread runs them, so the sums
     come out the same in every run.
     """
     kernels = conv.kernels
@@ -256,6 +255,7 @@ def _winograd_backward(dout, x, w, conv, need_dx):
             kernels.input_adjoint(dV, dx[start:stop], conv.P, th, tw)
 
     parallel_map(backward_chunk, enumerate(chunks))
+
     def filter_gradient(half):  # a task per row e ran slower on 2 threads than on 1
         return kernels.filter_gradient(np.sum(dU[:, half], axis=0), rows=half)
 

@@ -47,6 +47,7 @@ from numba import njit
 from . import blas
 
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+NAME = "F(2x2, 3x3)"
 E = 16  # products: one per position of the 4x4 grid
 
 
