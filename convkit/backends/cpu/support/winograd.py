@@ -49,6 +49,7 @@ from . import blas
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 NAME = "F(2x2, 3x3)"
 E = 16  # products: one per position of the 4x4 grid
+GG = np.kron(G, G)
 
 
 def tiles(Ho, Wo):
@@ -56,32 +57,32 @@ def tiles(Ho, Wo):
     return (Ho + 1) // 2, (Wo + 1) // 2
 
 
-def filter_transform(w, transposed=False, G=G, rows=slice(None), out=None):
+def filter_transform(w, transposed=False, GG=GG, rows=slice(None), out=None):
     """U (16, K, C) = G w G^T for every filter pair, from w (K, C, 3, 3); row e = 4p + q of the 4x4 grid.
 
-    One product with kron(G, G), whose row 4p + q holds G[p, a] G[q, b] at
-    3a + b (np.tensordot took 10x longer).  transposed=True gives U[e]^T,
+    One product with GG = kron(G, G), whose row 4p + q holds G[p, a] G[q, b]
+    at 3a + b (np.tensordot took 10x longer).  transposed=True gives U[e]^T,
     (16, C, K).  rows: only those rows e of U, written to out if given (so
-    that threads can share the work).  winograd4.py passes its own G (6x3),
-    for a 6x6 grid.
+    that threads can share the work).  winograd4.py passes its own GG, for a
+    6x6 grid.
     """
     if transposed:
         w = w.transpose(1, 0, 2, 3)
     K, C = w.shape[:2]
-    GG = np.kron(G, G)[rows].astype(w.dtype)
+    gg = GG[rows].astype(w.dtype)
     with blas.one_thread():  # too small a product to wake BLAS's other threads for
-        U = np.matmul(GG, w.reshape(K * C, 9).T, out=None if out is None else out.reshape(len(GG), K * C))
+        U = np.matmul(gg, w.reshape(K * C, 9).T, out=None if out is None else out.reshape(len(gg), K * C))
     return U.reshape(-1, K, C)
 
 
-def filter_gradient(dU, G=G, rows=slice(None)):
+def filter_gradient(dU, GG=GG, rows=slice(None)):
     """dw (K, C, 3, 3) = G^T dU G: the adjoint of filter_transform, from dU (16, K, C).
 
     rows: dU holds only those rows e of the whole dU, and dw is their part of the sum.
     """
     K, C = dU.shape[1:]
     with blas.one_thread():
-        dw = np.kron(G, G)[rows].T.astype(dU.dtype) @ dU.reshape(-1, K * C)
+        dw = GG[rows].T.astype(dU.dtype) @ dU.reshape(-1, K * C)
     return np.ascontiguousarray(dw.T).reshape(K, C, 3, 3)
 
 

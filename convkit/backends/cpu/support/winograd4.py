@@ -58,6 +58,7 @@ A_T = np.array([[1, 1, 1, 1, 1, 0],
                 [0, 1, -1, 8, -8, 1]], dtype=np.float64)
 NAME = "F(4x4, 3x3)"
 E = 36  # products: one per position of the 6x6 grid
+GG = np.kron(G, G)
 SUM_ROW = 7  # A[1] = (1, 1, 1, 1): row 7 = 6*1 + 1 of dM = A dY A^T is the sum of a tile's 16 values
 
 
@@ -68,12 +69,12 @@ def tiles(Ho, Wo):
 
 def filter_transform(w, transposed=False, rows=slice(None), out=None):
     """U (36, K, C) = G w G^T for every filter pair, from w (K, C, 3, 3), as winograd.filter_transform."""
-    return winograd.filter_transform(w, transposed, G, rows, out)
+    return winograd.filter_transform(w, transposed, GG, rows, out)
 
 
 def filter_gradient(dU, rows=slice(None)):
     """dw (K, C, 3, 3) = G^T dU G from dU (36, K, C), as winograd.filter_gradient."""
-    return winograd.filter_gradient(dU, G, rows)
+    return winograd.filter_gradient(dU, GG, rows)
 
 
 @njit(inline="always")
