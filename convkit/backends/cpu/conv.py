@@ -49,8 +49,9 @@ starts at 32.
 A Winograd slice holds about WINOGRAD_COLUMNS tiles: for F(2x2, 3x3), slices
 of 128 tiles (2 images of 16x16) keep the transformed input and output in
 the core's L2 cache between the transforms and the products, and 512 tiles
-ran 10-20% slower; F(4x4, 3x3) ran best at 128 tiles too on conv B (64 on
-conv C, 32 on the net's 4x4 conv, each within 15% of 128).
+ran 10-20% slower.  F(4x4, 3x3) keeps 128 tiles: slices of 32 and 64 came
+within 15% of it on the CIFAR net's convs, faster on some and slower on
+others, and not the same way in repeated measurements.
 """
 import math
 
@@ -226,8 +227,8 @@ def _winograd_backward(dout, x, w, conv, need_dx):
     each take half of the grid's positions e and their part of dW.  With a
     row per slice instead, the rows of the channel-heavy convs of a CIFAR
     net (16 MB of them at a batch of 256) went out to memory and back, and
-    their sum ran on one thread.  The chunks do not depend on which thread runs them, so the sums
-    come out the same in every run.
+    their sum ran on one thread.  The chunks do not depend on which thread
+    runs them, so the sums come out the same in every run.
     """
     kernels = conv.kernels
     U = _filter_transform(conv, w.astype(x.dtype, copy=False)) if need_dx else None
