@@ -137,8 +137,8 @@ def test_winograd_path_is_taken_by_channel_heavy_3x3_convs_only():
         x, w = np.zeros((2, C, 8, 8), np.float32), np.zeros((4, C, F, F), np.float32)
         return cpu.conv_forward(x, w, np.zeros(4, np.float32), S, 1, D)[1][2].winograd
 
-    assert path(32) and path(64)
-    assert not path(3) and not path(16)
+    assert path(16) and path(24) and path(32) and path(64)
+    assert not path(3) and not path(15)
     assert not path(32, S=2) and not path(32, D=2) and not path(32, F=5)
 
 

@@ -43,9 +43,10 @@ im2col's time on the channel-heavy convs of a CIFAR net (benchmarks/cpu.py
 multiply-adds is what is left to win.  F(4x4, 3x3) recomputes a 2.25x larger
 U every call, so _winograd_kernels takes it only where the batch has enough
 tiles.  With few input channels (an RGB first layer) im2col's matrix is
-small and its one product stays the faster; the Winograd path was measured
-faster at 32 and 64 input channels (conv B and C of benchmarks/cpu.py), so it
-starts at 32.
+small and its one product stays the faster.  The Winograd path starts at 16
+input channels: forward and backward took 0.51-0.81x im2col's time at 16 and
+24 channels (31x31 to 8x8 maps, batches of 64 and 256, 1 and 2 threads;
+whitened_cifar_net's first CONV has 24), and 0.73-0.99x at 8 and 12.
 A Winograd slice holds about WINOGRAD_COLUMNS tiles: for F(2x2, 3x3), slices
 of 128 tiles (2 images of 16x16) keep the transformed input and output in
 the core's L2 cache between the transforms and the products, and 512 tiles
@@ -65,7 +66,7 @@ from .support.workspace import scratch
 
 COLUMNS = 512
 GROUP_COLUMNS = 4096
-WINOGRAD_MIN_CHANNELS = 32
+WINOGRAD_MIN_CHANNELS = 16
 WINOGRAD_COLUMNS = 128
 WINOGRAD_FILTER_TILES = 150
 WINOGRAD_CHUNKS = 16
