@@ -15,14 +15,14 @@ import numpy as np
 from . import checkpoint, ops, pattern
 from .errors import SettingsError, ShapeError
 from .layers import (FC, AvgPool, BatchNorm, Conv, Dropout, Flatten, L2Pool, LocallyConnected,
-                     MaxPool, ReLU, SoftmaxLoss, SVMLoss)
+                     MaxPool, ReLU, SoftmaxLoss, SVMLoss, Whiten)
 from .layers.volume import volume_str
 from .summary import Summary
 from .values import MAX_SIZE, float_dtype, integer, number
 
 LAYER_CLASSES = {"CONV": Conv, "LC": LocallyConnected, "POOL": MaxPool, "AVGPOOL": AvgPool,
                  "L2POOL": L2Pool, "RELU": ReLU, "FLATTEN": Flatten, "FC": FC, "BN": BatchNorm,
-                 "DROPOUT": Dropout}
+                 "DROPOUT": Dropout, "WHITEN": Whiten}
 LOSS_CLASSES = {"SOFTMAX": SoftmaxLoss, "SVM": SVMLoss}
 POOLS = ("POOL", "AVGPOOL", "L2POOL")
 
@@ -230,6 +230,32 @@ class Net:
             for layer in self.layers:
                 layer.cache = None
         return out
+
+    def fit_whitening(self, X):
+        """Fit every WHITEN layer to images X (N, C, H, W); returns {name: eigenvalues}.
+
+        Each WHITEN layer is fitted to X as it arrives there, through the
+        layers before it in evaluation mode (see layers.whiten). A few
+        thousand training images are enough.
+        """
+        self.check_input(X)
+        self.build()
+        last = max((i for i, layer in enumerate(self.layers) if isinstance(layer, Whiten)),
+                   default=None)
+        if last is None:
+            raise SettingsError("this net has no WHITEN layer to fit")
+        training, self.training = self.training, False
+        x, eigenvalues = ops.asarray(X, dtype=self.dtype), {}
+        try:
+            for layer in self.layers[:last + 1]:
+                if isinstance(layer, Whiten):
+                    eigenvalues[layer.name] = layer.fit(x)
+                x = layer.forward(x, train=False)
+        finally:
+            self.training = training
+            for layer in self.layers:
+                layer.cache = None
+        return eigenvalues
 
     def check_input(self, X):
         """Raise ShapeError unless X is a batch of one or more inputs of input_shape,

@@ -7,6 +7,7 @@ Layer tokens and their arguments (positional in this order, or by name):
     CONV(K, F, S, P, dilation, mode)    LC or LOCAL(K, F, S, P, mode)
     POOL or MAXPOOL(F, S, mode)         AVGPOOL(F, S, mode)     L2POOL(F, S, mode)
     RELU    FLATTEN    FC(K)    BN or BATCHNORM(momentum, eps)    DROPOUT(p)
+    WHITEN(F, eps): fixed filters fitted to the data (layers.whiten; not in the notes)
     SOFTMAX or SVM(delta), only as the last token (the loss; softmax by default)
 Layer names are case-insensitive; mode is strict or floor; numbers may be
 written 0.5 or .5. parse() checks the syntax only; Net.from_pattern fills in
@@ -42,6 +43,7 @@ ARGUMENTS = {
     "FC": {"K": _INT},
     "BN": {"momentum": _UNIT, "eps": _POSITIVE},
     "DROPOUT": {"p": _KEEP},
+    "WHITEN": {"F": _INT, "eps": _POSITIVE},
     "SOFTMAX": {},
     "SVM": {"delta": _MARGIN},
 }

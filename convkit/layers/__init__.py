@@ -12,6 +12,7 @@ from .local import LocallyConnected
 from .losses import SoftmaxLoss, SVMLoss
 from .pool import AvgPool, L2Pool, MaxPool, Pool
 from .relu import ReLU
+from .whiten import Whiten
 
 __all__ = ["Layer", "Conv", "LocallyConnected", "MaxPool", "AvgPool", "L2Pool", "Pool", "ReLU",
-           "Flatten", "FC", "Dropout", "BatchNorm", "SoftmaxLoss", "SVMLoss"]
+           "Flatten", "FC", "Dropout", "BatchNorm", "Whiten", "SoftmaxLoss", "SVMLoss"]

@@ -9,7 +9,7 @@ import pytest
 from convkit import ops
 from convkit.backends import use_backend
 from convkit.data import Dataset, prepare
-from convkit.layers import FC, BatchNorm, Conv, Dropout, Flatten, MaxPool, ReLU
+from convkit.layers import FC, BatchNorm, Conv, Dropout, Flatten, MaxPool, ReLU, Whiten
 from convkit.net import Net
 from convkit.optim import Adam
 from convkit.trainer import Trainer
@@ -100,3 +100,20 @@ def test_trainer_step_matches_numpy_and_brings_back_only_the_loss_and_scores(mon
         for name, w in params.items():
             np.testing.assert_allclose(ops.to_numpy(gpu_params[name]), w, rtol=1e-8, atol=1e-12,
                                        err_msg=name)
+
+
+def test_a_whitening_layer_fitted_on_the_device_gives_numpy_values(rng):
+    x = rng.standard_normal((3, 3, 4, 4))
+    x[:, 1] += x[:, 0]
+    y = np.array([0, 1, 2])
+    results = []
+    for backend in ("numpy", "cuda"):
+        with use_backend(backend):
+            net = Net([Whiten(F=2), ReLU(), FC(CLASSES)], input_shape=(3, 4, 4), seed=0,
+                      dtype=np.float64)
+            net.fit_whitening(x)
+            loss, scores = net.loss(x, y)
+            results.append([ops.to_numpy(net.buffers["whiten1.w"]), ops.to_numpy(scores),
+                            ops.to_numpy(net.grads["fc1.w"]), np.array(loss)])
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
