@@ -24,6 +24,12 @@ VGG16 = ("INPUT -> [CONV(64) -> RELU]*2 -> POOL -> [CONV(128) -> RELU]*2 -> POOL
 
 SMALL_CIFAR = "INPUT -> [CONV -> POOL -> BN -> RELU]*4 -> FC"
 
+WHITENED_CIFAR = ("INPUT -> WHITEN(F=2) -> RELU"
+                  " -> [CONV(K=32) -> POOL(mode=floor) -> BN -> RELU -> CONV(K=32) -> BN -> RELU]"
+                  " -> [CONV(K=64) -> POOL(mode=floor) -> BN -> RELU -> CONV(K=64) -> BN -> RELU]"
+                  " -> [CONV(K=128) -> POOL(mode=floor) -> BN -> RELU -> CONV(K=128) -> BN -> RELU]"
+                  " -> FC")
+
 
 def alexnet(**kwargs):
     """AlexNet (Krizhevsky et al. 2012) on 227x227x3 inputs, 1000 classes.
@@ -86,3 +92,17 @@ def small_cifar_net(**kwargs):
     CPU cores (convkit.recipe, benchmarks/train_cifar.py).
     """
     return Net.from_pattern(SMALL_CIFAR, **kwargs)
+
+
+def whitened_cifar_net(**kwargs):
+    """small_cifar_net's successor for longer runs: a whitening layer, then three blocks of two CONVs.
+
+    WHITEN(F=2) (24 fixed 2x2 filters, fitted with net.fit_whitening(images);
+    see layers.whiten) -> RELU -> 31x31x24, then blocks of CONV -> POOL -> BN
+    -> RELU -> CONV -> BN -> RELU with 32, 64 and 128 filters: 15x15x32 ->
+    7x7x64 -> 3x3x128 (floor-mode pools) -> FC 10. About 305K parameters and
+    20M multiply-adds per image (small_cifar_net: 400K and 15M). The layout is that of the fast CIFAR-10
+    training records (airbench, Jordan 2024) at a quarter to a half of their
+    widths. benchmarks/train_cifar.py --budget 600 trains it (recipe.long_run).
+    """
+    return Net.from_pattern(WHITENED_CIFAR, **kwargs)

@@ -84,3 +84,14 @@ def test_small_cifar_net():
     convs = [(3, 32), (32, 64), (64, 128), (128, 256)]
     assert net.summary().params == (sum(9 * d * k + k + 2 * k for d, k in convs)
                                     + 2 * 2 * 256 * 10 + 10)
+
+
+def test_whitened_cifar_net():
+    net = models.whitened_cifar_net()
+    assert net.input_shape == (3, 32, 32) and net.output_shape == (10,)
+    assert net.layers[0].describe() == "WHITEN F=2 (K=24 fixed filters)"
+    assert [layer.out_shape for layer in net.layers if layer.kind == "POOL"] == [
+        (32, 15, 15), (64, 7, 7), (128, 3, 3)]
+    convs = [(24, 32), (32, 32), (32, 64), (64, 64), (64, 128), (128, 128)]
+    assert net.summary().params == (sum(9 * d * k + k + 2 * k for d, k in convs)
+                                    + 3 * 3 * 128 * 10 + 10)

@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 
-from convkit import models, recipe
+from convkit import models, ops, recipe
 from convkit.net import Net
 from convkit import trainer as trainer_module
 from convkit.backends import use_backend
@@ -55,3 +55,18 @@ def test_a_timed_class_run_warms_up_then_ends_at_a_zero_rate(data, monkeypatch):
     peak = history.lr.index(max(history.lr))
     assert peak == 5 and history.lr[peak] == pytest.approx(0.4)
     assert history.lr[-1] < 1e-3
+
+
+def test_the_long_run_fits_the_whitening_of_whitened_cifar_net_then_trains_as_the_class_run(data):
+    trainer = recipe.long_run(data, seed=3)
+    net = trainer.net
+    assert [layer.describe() for layer in net.layers] == [
+        layer.describe() for layer in models.whitened_cifar_net().layers]
+    images = data.preprocess(data.raw_train[:recipe.WHITENING_IMAGES])
+    fitted = models.whitened_cifar_net()
+    fitted.fit_whitening(images)
+    for name in ("whiten1.w", "whiten1.b"):
+        assert (ops.to_numpy(net.buffers[name]) == ops.to_numpy(fitted.buffers[name])).all()
+    optimizer = trainer.optimizer
+    assert (optimizer.base_lr, optimizer.mu, optimizer.weight_decay) == (0.4, 0.9, 1e-3)
+    assert (trainer.batch_size, trainer.augment, trainer.crop_padding) == (256, True, 2)
