@@ -25,11 +25,10 @@ import os
 import platform
 import time
 
-from convkit import models
+from convkit import models, recipe
 from convkit.backends import set_backend
 from convkit.data import load_cifar10, prepare
 from convkit.optim import Adam
-from convkit import recipe
 from convkit.recipe import class_run
 from convkit.trainer import Trainer
 
@@ -96,7 +95,7 @@ def timed_run(data, budget, name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=180,
-                        help="seconds of training of the class run (default 180)")
+                        help="seconds of training of the timed run (default 180)")
     parser.add_argument("--backend", default="cpu")
     parser.add_argument("--recipe", choices=("class_run", "long_run"),
                         help="default: class_run below 600 s, long_run from 600 s")

@@ -101,8 +101,9 @@ def whitened_cifar_net(**kwargs):
     see layers.whiten) -> RELU -> 31x31x24, then blocks of CONV -> POOL -> BN
     -> RELU -> CONV -> BN -> RELU with 32, 64 and 128 filters: 15x15x32 ->
     7x7x64 -> 3x3x128 (floor-mode pools) -> FC 10. About 305K parameters and
-    20M multiply-adds per image (small_cifar_net: 400K and 15M). The layout is that of the fast CIFAR-10
-    training records (airbench, Jordan 2024) at a quarter to a half of their
-    widths. benchmarks/train_cifar.py --budget 600 trains it (recipe.long_run).
+    20M multiply-adds per image (small_cifar_net: 400K and 15M). The layout
+    is that of the fast CIFAR-10 training records (airbench, Jordan 2024) at
+    a quarter to a half of their widths. benchmarks/train_cifar.py --budget
+    600 trains it (recipe.long_run).
     """
     return Net.from_pattern(WHITENED_CIFAR, **kwargs)

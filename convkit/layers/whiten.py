@@ -96,7 +96,7 @@ class Whiten(Layer):
         """Nothing to learn: the first layer of a net skips its backward."""
 
     def describe(self):
-        if getattr(self, "K", None) is None:
+        if self.K is None:
             return f"WHITEN F={self.F}"
         return f"WHITEN F={self.F} (K={self.K} fixed filters)"
 
