@@ -281,16 +281,22 @@ class Net:
         """Backpropagate dscores (N, num_classes) through the layers; returns dX.
 
         The parameter gradients land in net.grads. input_gradient=False
-        returns None instead of dX, and the first layer skips computing it
-        (training needs only the parameter gradients).
+        returns None instead of dX (training needs only the parameter
+        gradients): the backward pass stops at the first layer with
+        parameters, which skips computing its dx. Layers before it, with
+        nothing to learn (a WHITEN and its RELU), run no backward at all.
         """
         d = dscores
-        for i, layer in reversed(list(enumerate(self.layers))):
-            if i == 0 and not input_gradient:
-                layer.backward_params(d)
-                return None
+        if input_gradient:
+            for layer in reversed(self.layers):
+                d = layer.backward(d)
+            return d
+        first = next((i for i, layer in enumerate(self.layers) if layer.params), len(self.layers))
+        for layer in reversed(self.layers[first + 1:]):
             d = layer.backward(d)
-        return d
+        if first < len(self.layers):
+            self.layers[first].backward_params(d)
+        return None
 
     def loss(self, X, y, seed=None):
         """Forward, loss and backward on one batch: returns (loss, scores).

@@ -97,6 +97,26 @@ def test_a_net_fits_its_whitening_layer_and_training_leaves_it_alone(rng):
     assert np.isfinite(ops.to_numpy(net.forward(x))).all()
 
 
+def test_training_runs_no_backward_before_the_first_conv(rng, monkeypatch):
+    net = Net.from_pattern(PATTERN, input_shape=(3, 9, 11), seed=0, dtype=np.float64)
+    x, y = correlated_images(rng), np.arange(30) % 10
+    net.fit_whitening(x)
+    dscores = net.loss_layer(net.forward(x), y)[1]
+    dx = net.backward(dscores)
+    assert dx.shape == x.shape
+    full = {name: np.array(g) for name, g in net.grads.items()}
+    calls = []
+    for layer in net.layers[:2]:
+        monkeypatch.setattr(layer, "backward", lambda d, name=layer.name: calls.append(name))
+    conv_backward = ops.conv_backward
+    monkeypatch.setattr(ops, "conv_backward", lambda dout, cache, need_dx=True: (
+        calls.append(need_dx), conv_backward(dout, cache, need_dx))[1])
+    net.loss(x, y)
+    assert calls == [False]
+    for name, g in net.grads.items():
+        np.testing.assert_allclose(g, full[name], rtol=1e-12, atol=1e-15)
+
+
 def test_fitting_checks_its_images_and_the_net(rng):
     net = Net.from_pattern(PATTERN, input_shape=(3, 9, 11))
     x = correlated_images(rng)

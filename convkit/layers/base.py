@@ -69,7 +69,7 @@ class Layer:
         raise NotImplementedError
 
     def backward_params(self, dout):
-        """backward for the parameter gradients alone: the first layer of a net needs no dx."""
+        """backward for the parameter gradients alone: a net's first layer with parameters needs no dx."""
         self.backward(dout)
 
     def describe(self):

@@ -92,9 +92,6 @@ class Whiten(Layer):
     def backward(self, dout):
         return ops.conv_backward(dout, self.cache)[0]
 
-    def backward_params(self, dout):
-        """Nothing to learn: the first layer of a net skips its backward."""
-
     def describe(self):
         if self.K is None:
             return f"WHITEN F={self.F}"
