@@ -109,8 +109,12 @@ def test_training_runs_no_backward_before_the_first_conv(rng, monkeypatch):
     for layer in net.layers[:2]:
         monkeypatch.setattr(layer, "backward", lambda d, name=layer.name: calls.append(name))
     conv_backward = ops.conv_backward
-    monkeypatch.setattr(ops, "conv_backward", lambda dout, cache, need_dx=True: (
-        calls.append(need_dx), conv_backward(dout, cache, need_dx))[1])
+
+    def recorded_conv_backward(dout, cache, need_dx=True):
+        calls.append(need_dx)
+        return conv_backward(dout, cache, need_dx)
+
+    monkeypatch.setattr(ops, "conv_backward", recorded_conv_backward)
     net.loss(x, y)
     assert calls == [False]
     for name, g in net.grads.items():
