@@ -1,7 +1,7 @@
 """The class-length CIFAR-10 run: the settings of lesson 11 and benchmarks/train_cifar.py.
 
     trainer = class_run(data)              # data: convkit.data.prepare(load_cifar10())
-    trainer.run(seconds=180)               # 6 to 7 epochs on 2 CPU cores
+    trainer.run(seconds=180)               # 6 to 8 epochs on 2 CPU cores
     trainer.evaluate("test", flip=True)    # about 80% of the test images right
 
 long_run(data) is the same with whitened_cifar_net, for runs of ten minutes.

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import ops
 from ..errors import SettingsError, ShapeError
-from ..shapes import Params, conv_output_size
+from ..shapes import conv_output_size
 from ..values import MAX_SIZE, integer, number
 from .base import Layer
 from .init import constant
@@ -44,9 +44,6 @@ class Whiten(Layer):
         number("eps", self.eps, 0, low_open=True)
         self.K = 2 * C * self.F * self.F
         return (self.K, conv_output_size(H, self.F, 1, 0), conv_output_size(W, self.F, 1, 0))
-
-    def count_params(self):
-        return Params(weights=0, biases=0)
 
     def init_params(self, rng, dtype, weight_scale=None):
         C = self.in_shape[0]
