@@ -258,3 +258,30 @@ def test_every_op_and_net_forward_in_four_threads_at_once():
                             text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "0 wrong results []"
+
+
+FORKED_CHILD = """
+import multiprocessing
+import numpy as np
+from convkit.backends import cpu
+
+def pooled_relu(scale):
+    x = np.arange(-32, 32, dtype=np.float32).reshape(1, 4, 4, 4) * scale
+    out, _ = cpu.max_pool_forward(cpu.relu_forward(x)[0], 2, 2)
+    return float(out.sum())
+
+cpu.set_num_threads(2)
+parent = pooled_relu(1.0)
+with multiprocessing.get_context("fork").Pool(2) as pool:
+    print(parent, *pool.map(pooled_relu, [1.0, 2.0]))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this system")
+def test_a_process_forked_after_parallel_kernels_can_still_run_them():
+    """Numba's GNU OpenMP layer terminates such a child (multiprocessing's default on Linux); workqueue does not."""
+    result = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    x = np.maximum(np.arange(-32, 32, dtype=np.float32).reshape(4, 2, 2, 2, 2), 0)
+    expected = float(x.max(axis=(2, 4)).sum())                  # each 2x2 window's max, summed
+    assert [float(v) for v in result.stdout.split()] == [expected, expected, 2 * expected]

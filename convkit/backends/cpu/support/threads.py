@@ -21,6 +21,25 @@ Two kinds of parallel work run here:
 
 Both use ``get_num_threads()`` threads: by default the number of cores,
 capped by NUMBA_NUM_THREADS, changed at run time with ``set_num_threads``.
+
+On a 2-core virtual machine (benchmarks/cpu.py --scaling), 2 threads ran the
+benchmark's training step 1.37-1.79x faster than 1, and plain BLAS products,
+one per thread, 1.33-2.00x in the same runs.  A sleeping virtual core can be
+slow to wake: a ReLU of 2M numbers (1 ms) ran 1.0-1.3x faster on 2 threads
+alone, and 1.8x while another thread kept the second core busy.  Measured
+there against this design and not kept:
+
+- Numba's OpenMP layer with a short spin (GOMP_SPINCOUNT=10000): the step
+  took about 0.8x the time on 2 threads (faster in 16 of 17 runs, old and new
+  in turns).  But GNU OpenMP kills a process forked after a parallel kernel
+  ran once the child runs one too (multiprocessing's default on Linux hangs),
+  the spin count must be in the environment before any OpenMP library loads
+  (PyTorch's shares the same one), and other systems have other OpenMPs.
+- TBB as Numba's layer: faster in some runs and slower in others, and a pip
+  install in a virtual environment is not found without LD_LIBRARY_PATH.
+- ReLU and pooling run on batch slices by ``parallel_map``, and an
+  idle-priority thread spinning to keep the second core awake: no faster,
+  and 1.10-1.15x slower.
 """
 import functools
 import itertools
