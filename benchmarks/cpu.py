@@ -1,6 +1,6 @@
 """Speed of the Numba CPU backend next to PyTorch on the CPU and the NumPy reference.
 
-    python benchmarks/cpu.py [--repeats 15] [--threads N] [--quick] [--profile]
+    python benchmarks/cpu.py [--repeats 15] [--threads N] [--quick] [--profile] [--scaling]
 
 Prints one table row per case: the median time of each contender and the
 ratio of this backend's time to PyTorch's, measured in the same run (the
@@ -11,7 +11,9 @@ and its time is scaled up linearly to the full batch (marked "~").
 All arrays are NCHW float32; both libraries use every core, or N threads
 with --threads N (--threads 1 compares the work per core, which a machine
 busy with other programs disturbs least). --profile prints, for each conv
-case, where the kit's time goes instead (see profile_conv).
+case, where the kit's time goes instead (see profile_conv); --scaling, how
+much faster N threads (default: all cores) run the training step than 1
+(see print_scaling).
 """
 import argparse
 import os
@@ -26,7 +28,7 @@ import numpy as np
 from convkit.backends import cpu
 from convkit.backends import numpy as ref
 from convkit.backends.cpu import conv as kit_conv
-from convkit.backends.cpu.support import blas, im2col
+from convkit.backends.cpu.support import blas, im2col, threads
 
 from cifar_net import kit_net, net_params, torch_net
 
@@ -262,6 +264,54 @@ def net_case(rng, train):
     return contenders, reference, 64 / REFERENCE_BATCH
 
 
+def print_scaling(repeats, n, rounds=6):
+    """The --scaling table: the training step's median ms on 1 and on n threads, and the speed-up.
+
+    1 and n threads take turns in each round, so both see the same machine.
+    Beside the kit and PyTorch, two yardsticks run 2n tasks on the kit's
+    worker threads: "BLAS alone" single-threaded 384x384 float32 matrix
+    products, work bound by arithmetic, and "copies alone" copies of 8 MB
+    arrays (the size of the net's first activations), work bound by memory.
+    Their speed-ups are about the best the cores give each kind of work this
+    minute (on a virtual machine, other guests share them).
+    """
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((384, 384), dtype=np.float32)
+    b = rng.standard_normal((384, 384), dtype=np.float32)
+    arrays = [(rng.standard_normal(2 ** 21, dtype=np.float32), np.empty(2 ** 21, np.float32))
+              for _ in range(2 * n)]
+
+    def products(_):
+        for _ in range(10):
+            a @ b
+
+    def copies(i):
+        for _ in range(10):
+            np.copyto(arrays[i][1], arrays[i][0])
+
+    step = net_case(rng, train=True)[0]
+    contenders = {"convkit cpu": step["kit"]}
+    if "torch" in step:
+        contenders["PyTorch"] = step["torch"]
+    contenders["BLAS alone"] = lambda: threads.parallel_map(products, range(2 * n))
+    contenders["copies alone"] = lambda: threads.parallel_map(copies, range(2 * n))
+    times = {(name, t): [] for name in contenders for t in (1, n)}
+    for _ in range(rounds):
+        for t in (1, n):
+            cpu.set_num_threads(t)
+            if torch is not None:
+                torch.set_num_threads(t)
+            for name, fn in contenders.items():
+                time.sleep(0.05)
+                fn()
+                times[name, t] += [timed(fn) for _ in range(-(-repeats // rounds))]
+    print(f"| training step, batch 64 | 1 thread ms | {n} threads ms | speed-up |")
+    print("|---|---:|---:|---:|")
+    for name in contenders:
+        one, many = (statistics.median(times[name, t]) for t in (1, n))
+        print(f"| {name} | {one * 1e3:.2f} | {many * 1e3:.2f} | {one / many:.2f}x |")
+
+
 def startup():
     """Seconds for `import convkit`, and for the first conv in a fresh process (warm kernel cache)."""
     script = ("import time; t = time.perf_counter(); import convkit; t1 = time.perf_counter(); "
@@ -292,7 +342,16 @@ def main():
     parser.add_argument("--threads", type=int, default=None, help="threads for both (default: all cores)")
     parser.add_argument("--quick", action="store_true", help="skip the slow reference backend")
     parser.add_argument("--profile", action="store_true", help="where the time of each conv case goes")
+    parser.add_argument("--scaling", action="store_true",
+                        help="the training step on 1 thread against N (--threads, default all cores)")
     args = parser.parse_args()
+    if args.scaling:
+        n = args.threads or cpu.get_num_threads()
+        print(f"# convkit 'cpu' backend, {machine()}, load average {os.getloadavg()[0]:.1f}"
+              + (f", torch {torch.__version__}" if torch else "")
+              + f"; median of {args.repeats} runs, 1 and {n} threads taking turns")
+        print_scaling(args.repeats, n)
+        return
     if args.threads:
         cpu.set_num_threads(args.threads)
         if torch is not None:
