@@ -277,7 +277,7 @@ with multiprocessing.get_context("fork").Pool(2) as pool:
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this system")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's fork-based multiprocessing pools")
 def test_a_process_forked_after_parallel_kernels_can_still_run_them():
     """Numba's GNU OpenMP layer terminates such a child (multiprocessing's default on Linux); workqueue does not."""
     result = subprocess.run([sys.executable, "-c", FORKED_CHILD], capture_output=True, text=True, timeout=120)
