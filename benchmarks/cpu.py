@@ -345,17 +345,22 @@ def main():
     parser.add_argument("--scaling", action="store_true",
                         help="the training step on 1 thread against N (--threads, default all cores)")
     args = parser.parse_args()
+    if args.threads:
+        try:
+            cpu.set_num_threads(args.threads)
+        except ValueError as error:
+            parser.error(f"--threads: {error}")
+        if torch is not None:
+            torch.set_num_threads(args.threads)
     if args.scaling:
-        n = args.threads or cpu.get_num_threads()
+        n = cpu.get_num_threads()
+        if n < 2:
+            parser.error(f"--scaling compares 1 thread with 2 or more, and here there are {n}")
         print(f"# convkit 'cpu' backend, {machine()}, load average {os.getloadavg()[0]:.1f}"
               + (f", torch {torch.__version__}" if torch else "")
               + f"; median of {args.repeats} runs, 1 and {n} threads taking turns")
         print_scaling(args.repeats, n)
         return
-    if args.threads:
-        cpu.set_num_threads(args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
     if args.profile:
         print(f"# convkit 'cpu' backend, {machine()}, load average {os.getloadavg()[0]:.1f}, "
               f"kit threads {cpu.get_num_threads()}; min ms of {args.repeats} runs per phase")
