@@ -267,7 +267,7 @@ def net_case(rng, train):
 def print_scaling(repeats, n, rounds=6):
     """The --scaling table: the training step's median ms on 1 and on n threads, and the speed-up.
 
-    1 and n threads take turns in each round, so both see the same machine.
+    1 and n threads take turns (race), so both see the same machine.
     Beside the kit and PyTorch, two yardsticks run 2n tasks on the kit's
     worker threads: "BLAS alone" single-threaded 384x384 float32 matrix
     products, work bound by arithmetic, and "copies alone" copies of 8 MB
@@ -295,20 +295,21 @@ def print_scaling(repeats, n, rounds=6):
         contenders["PyTorch"] = step["torch"]
     contenders["BLAS alone"] = lambda: threads.parallel_map(products, range(2 * n))
     contenders["copies alone"] = lambda: threads.parallel_map(copies, range(2 * n))
-    times = {(name, t): [] for name in contenders for t in (1, n)}
-    for _ in range(rounds):
-        for t in (1, n):
+
+    def on(t, fn):
+        """fn on t threads (setting the count takes microseconds)."""
+        def run():
             cpu.set_num_threads(t)
             if torch is not None:
                 torch.set_num_threads(t)
-            for name, fn in contenders.items():
-                time.sleep(0.05)
-                fn()
-                times[name, t] += [timed(fn) for _ in range(-(-repeats // rounds))]
+            fn()
+        return run
+
+    medians = race({(name, t): on(t, fn) for name, fn in contenders.items() for t in (1, n)}, repeats, rounds)
     print(f"| training step, batch 64 | 1 thread ms | {n} threads ms | speed-up |")
     print("|---|---:|---:|---:|")
     for name in contenders:
-        one, many = (statistics.median(times[name, t]) for t in (1, n))
+        one, many = medians[name, 1], medians[name, n]
         print(f"| {name} | {one * 1e3:.2f} | {many * 1e3:.2f} | {one / many:.2f}x |")
 
 
