@@ -37,9 +37,9 @@ there against this design and not kept:
   (PyTorch's shares the same one), and other systems have other OpenMPs.
 - TBB as Numba's layer: faster in some runs and slower in others, and a pip
   install in a virtual environment is not found without LD_LIBRARY_PATH.
-- ReLU and pooling run on batch slices by ``parallel_map``, and an
-  idle-priority thread spinning to keep the second core awake: no faster,
-  and 1.10-1.15x slower.
+- ReLU and pooling run on batch slices by ``parallel_map``: no faster.
+- An idle-priority thread spinning to keep the second core awake: 1.10-1.15x
+  slower, on 1 thread as well (the two virtual cores seem to share hardware).
 - On one thread, the kernels compiled without ``parallel=True`` and run on
   the calling thread: 0.79-1.02x the step time.  But Numba's disk cache keys
   a kernel by its source and signature, not by that option, so such a twin
